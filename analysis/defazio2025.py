@@ -1,0 +1,128 @@
+"""Defazio et al. 2025, "Why gradients rapidly increase near the end of training".
+
+Figures 2 and 3: per normalized layer, the gradient-to-weight ratio ‖g‖/‖w‖ over training with
+the steady state √(2λ/γ_eff,t) of eq. (2) overlaid, and the checks of what each figure claims.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import style
+from .load import load_runs
+from .theory import steady_state_ratio
+
+PAPER = "Defazio et al. 2025"
+# Acceptance thresholds for the claims (the issue's, not the paper's constants).
+FIG2_TOLERANCE = 0.15  # median |measured/theory − 1| over the last 30 %
+FIG3_TRACKING_TOLERANCE = 0.25  # median |measured/theory − 1| while the ratio tracks theory
+FIG3_BLOWUP_FACTOR = 1.5  # ratio at the end vs mid-run
+
+
+def normalized_wide(layers: pd.DataFrame, column: str) -> pd.DataFrame:
+    """step × layer table of one column, normalized layers only, in model order."""
+    sub = layers[layers["normalized"]]
+    order = list(dict.fromkeys(sub["layer"]))
+    return sub.pivot(index="step", columns="layer", values=column)[order]
+
+
+def smoothed_ratio(layers: pd.DataFrame, span: int) -> pd.DataFrame:
+    """√EMA(‖g‖²) / ‖w‖: the paper smooths gradient norms with an EMA; squares keep it an RMS."""
+    grad_sq = normalized_wide(layers, "grad_norm") ** 2
+    return np.sqrt(grad_sq.ewm(span=span).mean()) / normalized_wide(layers, "weight_norm")
+
+
+def theory_curve(metrics: pd.DataFrame, cfg: dict) -> pd.Series:
+    """√(2λ/γ_eff,t) at each logged step, from the logged lr and the configured λ, β."""
+    values = steady_state_ratio(metrics["lr"], cfg["weight_decay"], cfg["momentum"])
+    return pd.Series(values, index=metrics["step"].to_numpy())
+
+
+def window_deviation(layers, metrics, cfg, start: float, stop: float) -> pd.Series:
+    """Per layer |measured/theory − 1| over a fraction of the run, measured as
+    RMS ‖g‖ / mean ‖w‖ against the mean of the theory over the same steps."""
+    steps = metrics["step"]
+    last = steps.max()
+    in_window = steps[(steps >= start * last) & (steps <= stop * last)]
+    grads = normalized_wide(layers, "grad_norm").loc[in_window]
+    weights = normalized_wide(layers, "weight_norm").loc[in_window]
+    theory = theory_curve(metrics, cfg).loc[in_window]
+    measured = np.sqrt((grads**2).mean()) / weights.mean()
+    return (measured / theory.mean() - 1).abs()
+
+
+def _draw(run: dict, scale: str, figure: str, what: str, verdicts: list[str], out_dir):
+    cfg, metrics, layers = run["config"], run["metrics"], run["layers"]
+    span = max(len(metrics) // 50, 1)
+    ratios = smoothed_ratio(layers, span)
+    theory = theory_curve(metrics, cfg)
+    fig, ax = style.plt.subplots(figsize=(7, 4.5))
+    colors = style.plt.cm.viridis(np.linspace(0, 0.9, ratios.shape[1]))
+    for color, layer in zip(colors, ratios.columns):
+        ax.plot(ratios.index, ratios[layer], color=color, lw=0.8, alpha=0.8)
+    finite = theory[np.isfinite(theory)]
+    ax.plot(finite.index, finite, color=style.THEORY_COLOR, lw=2, ls="--",
+            label=r"theory $\sqrt{2\lambda/\gamma_{\mathrm{eff},t}}$")
+    ax.set_yscale("log")
+    low, high = np.nanmin(ratios.to_numpy()), np.nanmax(ratios.to_numpy())
+    ax.set_ylim(low / 2, max(high, finite.iloc[len(finite) // 2]) * 3)
+    ax.set_xlabel("step")
+    ax.set_ylabel(r"$\|g\|/\|w\|$ (EMA-smoothed), one line per normalized layer")
+    ax.legend(loc="upper left")
+    ax.set_title(style.title(PAPER, figure, scale, what), fontsize=10)
+    ax.text(0.01, -0.2, f"resnet-{cfg['depth']} w{cfg['width']} on {cfg['dataset']}, "
+            f"{cfg['optimizer']} lr {cfg['lr']} β {cfg['momentum']} λ {cfg['weight_decay']}, "
+            f"{cfg['schedule']}\n" + "\n".join(verdicts),
+            transform=ax.transAxes, fontsize=7, va="top", family="monospace")
+    return style.save(fig, out_dir, f"defazio2025_fig{figure}_{scale}")
+
+
+def _verdict(ok: bool, text: str) -> str:
+    return f"{'SHOWN    ' if ok else 'NOT SHOWN'}  {text}"
+
+
+def figure2(sweep_file, scale: str, results, out_dir) -> dict:
+    """Constant LR: ratios converge to √(2λ/γ)."""
+    run = load_runs(sweep_file, scale, results)[0]
+    deviation = window_deviation(run["layers"], run["metrics"], run["config"], 0.7, 1.0)
+    median = float(deviation.median())
+    claims = {"converges_to_theory": {
+        "shown": median < FIG2_TOLERANCE, "median_deviation_last_30pct": median,
+        "max_deviation_last_30pct": float(deviation.max()), "tolerance": FIG2_TOLERANCE}}
+    verdicts = [_verdict(median < FIG2_TOLERANCE, f"converges: median |ratio/theory-1| over last "
+                         f"30% = {median:.3f} (< {FIG2_TOLERANCE})")]
+    paths = _draw(run, scale, "2", "‖g‖/‖w‖ converges under a constant LR", verdicts, out_dir)
+    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+
+
+def figure3(sweep_file, scale: str, results, out_dir) -> dict:
+    """Cosine + warmup: burn-in, tracking of the moving steady state, tail blow-up."""
+    run = load_runs(sweep_file, scale, results)[0]
+    layers, metrics, cfg = run["layers"], run["metrics"], run["config"]
+    early = float(window_deviation(layers, metrics, cfg, 0.0, 0.05).median())
+    tracking = float(window_deviation(layers, metrics, cfg, 0.2, 0.7).median())
+    ratios = smoothed_ratio(layers, max(len(metrics) // 50, 1)).median(axis=1)
+    last = ratios.index.max()
+    mid = float(ratios[(ratios.index >= 0.45 * last) & (ratios.index <= 0.55 * last)].mean())
+    end = float(ratios[ratios.index >= 0.98 * last].mean())
+    blowup = end / mid
+    shown = {"burn_in": early > 2 * tracking, "tracking": tracking < FIG3_TRACKING_TOLERANCE,
+             "tail_blowup": blowup > FIG3_BLOWUP_FACTOR}
+    claims = {
+        "burn_in": {"shown": shown["burn_in"], "median_deviation_first_5pct": early},
+        "tracking": {"shown": shown["tracking"], "median_deviation_20_to_70pct": tracking,
+                     "tolerance": FIG3_TRACKING_TOLERANCE},
+        "tail_blowup": {"shown": shown["tail_blowup"], "ratio_end_over_mid": blowup,
+                        "threshold": FIG3_BLOWUP_FACTOR},
+    }
+    verdicts = [
+        _verdict(shown["burn_in"], f"burn-in: first 5% deviates {early:.2f} (> 2x tracking)"),
+        _verdict(shown["tracking"], f"tracking: median |ratio/theory-1| 20-70% = {tracking:.3f}"
+                 f" (< {FIG3_TRACKING_TOLERANCE})"),
+        _verdict(shown["tail_blowup"], f"tail blow-up: ratio end/mid = {blowup:.2f} "
+                 f"(> {FIG3_BLOWUP_FACTOR})"),
+    ]
+    paths = _draw(run, scale, "3", "‖g‖/‖w‖ tracks the schedule, then blows up", verdicts,
+                  out_dir)
+    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}

@@ -1,0 +1,42 @@
+"""Read results with pandas only: a sweep's runs at one scale, their configs and Parquet files.
+
+Uses `harness.sweep` (no torch) to know which run ids a sweep means, so stale folders from
+edited sweep files are never mixed into a figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from harness.sweep import expand, run_dir
+
+
+class ResultsError(RuntimeError):
+    """Results are missing or unreadable; the message names the folder or file."""
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises several types for truncated/corrupt files
+        raise ResultsError(f"{path}: unreadable Parquet ({type(e).__name__}: {e}); "
+                           "delete the run folder and re-run the sweep") from None
+
+
+def load_runs(sweep_file: str | Path, scale: str, results: str | Path) -> list[dict]:
+    """One dict per complete run: `config` (dict), `metrics` and `layers` (DataFrames)."""
+    runs = []
+    for run in expand(sweep_file, scale):
+        folder = run_dir(results, run)
+        if not (folder / "DONE").is_file():
+            continue
+        runs.append({"config": yaml.safe_load((folder / "config.yaml").read_text()),
+                     "metrics": _read_parquet(folder / "metrics.parquet"),
+                     "layers": _read_parquet(folder / "layers.parquet"), "folder": folder})
+    if not runs:
+        raise ResultsError(f"no complete runs of {sweep_file} at scale {scale} under {results}/; "
+                           f"run: harness run {sweep_file} --scale {scale}")
+    return runs

@@ -1,0 +1,26 @@
+"""Shared figure conventions: titles name paper, figure and scale; files go to one folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files; no display on clusters or CI
+import matplotlib.pyplot as plt  # noqa: E402
+
+THEORY_COLOR = "#8b0000"  # the papers draw the prediction in dark red
+
+
+def title(paper: str, figure: str, scale: str, what: str) -> str:
+    return f"{paper}, Fig. {figure} — {what}  [{scale} scale]"
+
+
+def save(fig, out_dir: str | Path, stem: str) -> list[Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{stem}.{ext}" for ext in ("png", "pdf")]
+    for path in paths:
+        fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return paths

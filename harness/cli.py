@@ -1,0 +1,82 @@
+"""`harness run | plan`: the command line over sweep -> launch.
+
+Every user error (sweep file, scale, dataset path) is one line on stderr and exit code 2,
+raised before anything is created under the results folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .sweep import SCALES, SweepError, expand, load_sweep, run_dir
+
+DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def sweep_args(p):
+        p.add_argument("sweep", help="sweep YAML file, e.g. experiments/defazio2025/figure3.yaml")
+        p.add_argument("--scale", default="mini", help=f"one of {', '.join(SCALES)} (mini)")
+        p.add_argument("--results", default=DEFAULT_RESULTS, help="results folder (results/)")
+
+    run = sub.add_parser("run", help="execute every run of a sweep that is not complete")
+    sweep_args(run)
+    run.add_argument("--executor", default="local", help="local (submitit) or inline")
+    run.add_argument("--force", action="store_true", help="re-run complete runs too")
+    run.add_argument("--data-root", default=None,
+                     help="folder holding <dataset>/ for file-backed datasets ($WDLAB_DATA)")
+    plan = sub.add_parser("plan", help="print the runs a sweep means; no side effects")
+    sweep_args(plan)
+    return parser
+
+
+def _plan(args, sweep, runs) -> None:
+    from .run import is_complete  # imports torch: only when printing status
+
+    print(f"{sweep['name']} [{args.scale}]: {len(runs)} runs -> {args.results}/"
+          f"{sweep['name']}/{args.scale}/")
+    varying = [k for k in runs[0].config.model_fields
+               if len({getattr(r.config, k) for r in runs}) > 1]
+    for r in runs:
+        state = "done" if is_complete(run_dir(args.results, r)) else "todo"
+        shown = varying or ["model", "dataset", "optimizer", "lr", "weight_decay"]
+        print(f"  {r.run_id}  {state:4}  " + "  ".join(f"{k}={getattr(r.config, k)}"
+                                                        for k in shown))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        sweep = load_sweep(args.sweep)
+        runs = expand(sweep, args.scale)
+        if args.command == "plan":
+            _plan(args, sweep, runs)
+            return 0
+        from .data import DataError
+        from .launch import EXECUTORS, launch
+
+        if args.executor not in EXECUTORS:
+            raise SweepError(f"--executor: unknown {args.executor!r}; allowed: "
+                             + ", ".join(EXECUTORS))
+
+        meta = {k: sweep.get(k) for k in ("paper", "figure")}
+        try:
+            done = launch(runs, args.results, meta, args.executor, args.force, args.data_root)
+        except DataError as e:
+            raise SweepError(f"{args.sweep}: {e}") from None
+        print(f"{sweep['name']} [{args.scale}]: {len(done)} run(s) executed, "
+              f"{len(runs) - len(done)} already complete; results in "
+              f"{args.results}/{sweep['name']}/{args.scale}/")
+        return 0
+    except SweepError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""SGDC and AdamC (Defazio 2025, §5 and Alg. 1): weight decay scaled by the schedule.
+
+On normalized groups the decay becomes λ_t = λ·γ_t/γ_max, so the steady state
+‖g‖/‖w‖ = √(2λ/γ_max) no longer depends on where the schedule is. Everything else is
+torch's own SGD / AdamW (foreach or fused kernels): we only rewrite `group["weight_decay"]`
+before delegating, so with a constant lr they are torch's optimizers exactly.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class _Corrected:
+    """Mixin: before each step set λ_t on groups flagged `normalized`."""
+
+    def _correct_weight_decay(self) -> None:
+        for group in self.param_groups:
+            group.setdefault("base_weight_decay", group["weight_decay"])
+            group.setdefault("max_lr", group["lr"])
+            if group.get("normalized", False):
+                group["weight_decay"] = group["base_weight_decay"] * group["lr"] / group["max_lr"]
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        self._correct_weight_decay()
+        return super().step(closure)
+
+
+class SGDC(_Corrected, torch.optim.SGD):
+    """torch.optim.SGD with corrected weight decay on normalized groups."""
+
+
+class AdamC(_Corrected, torch.optim.AdamW):
+    """torch.optim.AdamW with corrected weight decay on normalized groups."""

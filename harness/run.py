@@ -1,0 +1,128 @@
+"""One run: build data, model and optimizer from a RunConfig, train, log, write results.
+
+Reads top to bottom like the loop it is. Results land in the run's folder as
+`metrics.parquet`, `layers.parquet` and, last, the `DONE` marker that makes a run complete.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from .data import build_dataset, eval_batches, train_batches
+from .metrics import (
+    LAYERS_SCHEMA,
+    METRICS_SCHEMA,
+    LayerLogger,
+    atomic_write_parquet,
+    atomic_write_text,
+)
+from .models import build_model
+from .optim import build_optimizer, classify, lr_factor, param_groups
+from .sweep import RunConfig
+
+DONE = "DONE"
+
+
+def is_complete(run_dir: Path) -> bool:
+    return (Path(run_dir) / DONE).is_file()
+
+
+def length_in_steps(cfg: RunConfig, steps_per_epoch: int) -> tuple[int, int]:
+    """(total steps, warmup steps) from whichever units the config uses."""
+    total = cfg.steps if cfg.steps is not None else round(cfg.epochs * steps_per_epoch)
+    warmup = (cfg.warmup_steps if cfg.warmup_steps is not None
+              else round((cfg.warmup_epochs or 0.0) * steps_per_epoch))
+    return max(total, 1), min(warmup, max(total - 1, 0))
+
+
+@torch.no_grad()
+def evaluate(model, dataset, batch_size: int, device) -> tuple[float, float]:
+    model.eval()
+    loss_sum, correct, count = 0.0, 0, 0
+    for x, y in eval_batches(dataset, batch_size):
+        x, y = x.to(device), y.to(device)
+        logits = model(x)
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+        count += len(y)
+    model.train()
+    return loss_sum / count, correct / count
+
+
+def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = None,
+          progress: bool = True, progress_file: Path | None = None) -> dict:
+    """Train one run and write its results into `out_dir`. Returns the summary in DONE."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(cfg.seed)
+
+    data = build_dataset(cfg.dataset, data_root, cfg.image_size)
+    model = build_model(cfg.model, cfg.depth, cfg.width, data.channels, data.num_classes)
+    # channels_last: ~20 % faster convs on CPU (oneDNN) and on tensor-core GPUs.
+    memory_format = torch.channels_last if data.train[0][0].dim() == 3 else torch.preserve_format
+    model = model.to(device, memory_format=memory_format)
+    example = data.train[0][0][None].to(device)
+    infos = classify(model, example)
+    optimizer = build_optimizer(cfg.optimizer, param_groups(model, infos, cfg.lr,
+                                                            cfg.weight_decay), cfg)
+    # The group whose decay we report: normalized layers are where the papers' effects live.
+    report_group = next((g for g in optimizer.param_groups if g["normalized"]),
+                        optimizer.param_groups[0])
+    layers = LayerLogger(list(model.named_parameters()), infos)
+
+    steps_per_epoch = max(len(data.train) // cfg.batch_size, 1)
+    total, warmup = length_in_steps(cfg, steps_per_epoch)
+    batches = train_batches(data.train, cfg.batch_size, cfg.seed)
+    metric_rows: list[dict] = []
+    started = last_log = time.perf_counter()
+    samples_since_log = 0
+
+    report_every = max(total // 100, 1)
+    model.train()
+    for step in tqdm(range(total), desc=out_dir.name, disable=not progress, leave=False):
+        factor = lr_factor(step, total, cfg.schedule, warmup, cfg.final_lr_fraction)
+        for group in optimizer.param_groups:
+            group["lr"] = group["max_lr"] * factor
+        x, y = next(batches)
+        x = x.to(device, non_blocking=True, memory_format=memory_format)
+        y = y.to(device, non_blocking=True)
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+
+        is_last = step == total - 1
+        logging = step % cfg.log_every == 0 or is_last
+        if logging:
+            layers.before_step(step)
+        optimizer.step()
+        samples_since_log += len(y)
+        if progress_file is not None and step % report_every == 0:
+            progress_file.write_text(json.dumps([step + 1, total]))
+        if not logging:
+            continue
+        layers.after_step()
+        now = time.perf_counter()
+        row = {"step": step, "lr": report_group["lr"],
+               "weight_decay": report_group["weight_decay"], "loss": loss.item(),
+               "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
+        last_log, samples_since_log = now, 0
+        if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
+            row["eval_loss"], row["eval_accuracy"] = evaluate(model, data.test, 256, device)
+        metric_rows.append(row)
+
+    atomic_write_parquet(metric_rows, METRICS_SCHEMA, out_dir / "metrics.parquet")
+    atomic_write_parquet(layers.rows, LAYERS_SCHEMA, out_dir / "layers.parquet")
+    last = metric_rows[-1]
+    summary = {"steps": total, "warmup_steps": warmup, "steps_per_epoch": steps_per_epoch,
+               "seconds": round(time.perf_counter() - started, 2), "final_loss": last["loss"],
+               "eval_loss": last.get("eval_loss"), "eval_accuracy": last.get("eval_accuracy"),
+               "device": str(device), "torch": torch.__version__}
+    atomic_write_text(json.dumps(summary, indent=2) + "\n", out_dir / DONE)
+    return summary

@@ -1,0 +1,204 @@
+"""Sweep files: parse, validate, apply a scale, expand `grid`/`zip` into runs, hash each run.
+
+A sweep file is YAML. Top-level run keys (`model`, `lr`, ...) are defaults for every scale;
+`scales.<scale>` overrides them; `grid` (cartesian product) and `zip` (paired lists) expand
+the result into runs. This module imports no torch so that `analysis/` can use it on a laptop.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SCALES = ("paper", "mini", "smoke")
+# Names the registries accept. Kept here (not imported from the registries) so that expanding
+# a sweep never imports torch; tests/test_registries.py ties these lists to the real registries.
+MODELS = ("resnet",)
+DATASETS = ("mnist5k", "cifar10", "imagenet", "synthetic")
+OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc")
+SCHEDULES = ("constant", "cosine", "linear")
+
+
+class SweepError(ValueError):
+    """A sweep file is wrong. The message is one line naming file, key and allowed values."""
+
+
+class RunConfig(BaseModel):
+    """Everything that determines one run's numbers. Its hash is the run id."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    model: Literal[MODELS]  # type: ignore[valid-type]
+    depth: int = Field(20, gt=0)
+    width: int = Field(16, gt=0)
+    dataset: Literal[DATASETS]  # type: ignore[valid-type]
+    image_size: int | None = Field(None, gt=0, description="resize/crop side; None = native")
+    batch_size: int = Field(128, gt=0)
+    steps: int | None = Field(None, gt=0)
+    epochs: float | None = Field(None, gt=0)
+    optimizer: Literal[OPTIMIZERS]  # type: ignore[valid-type]
+    lr: float = Field(gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    momentum: float = Field(0.0, ge=0, lt=1, description="SGD momentum, or Adam beta1")
+    beta2: float = Field(0.999, ge=0, lt=1)
+    schedule: Literal[SCHEDULES] = "constant"  # type: ignore[valid-type]
+    warmup_steps: int | None = Field(None, ge=0)
+    warmup_epochs: float | None = Field(None, ge=0)
+    final_lr_fraction: float = Field(0.0, ge=0, le=1)
+    seed: int = 0
+    log_every: int = Field(1, gt=0, description="steps between metric rows")
+    eval_every: int | None = Field(None, gt=0, description="steps between evals; None = at end")
+
+    @model_validator(mode="after")
+    def _one_length(self) -> RunConfig:
+        if (self.steps is None) == (self.epochs is None):
+            raise ValueError("give exactly one of steps / epochs")
+        if self.warmup_steps is not None and self.warmup_epochs is not None:
+            raise ValueError("give at most one of warmup_steps / warmup_epochs")
+        return self
+
+
+RUN_KEYS = tuple(RunConfig.model_fields)
+META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One expanded run: its resolved config, its id, and where it came from."""
+
+    sweep: str
+    scale: str
+    config: RunConfig
+    run_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sweep": self.sweep, "scale": self.scale, "run_id": self.run_id,
+                **self.config.model_dump()}
+
+
+def run_id(config: RunConfig) -> str:
+    """Content address of a resolved config: stable across key order and Python versions.
+
+    JSON with sorted keys and Python's shortest float repr (stable since 3.1) is canonical.
+    """
+    canonical = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _fail(path: Path | str, key: str, message: str) -> SweepError:
+    return SweepError(f"{path}: {key}: {message}")
+
+
+def _check_keys(path, where: str, given: dict, allowed: tuple[str, ...]) -> None:
+    for key in given:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise _fail(path, f"{where}{key}", f"unknown key{did_you_mean}; allowed: "
+                        + ", ".join(allowed))
+
+
+def _check_axes(path, where: str, axes: Any, kind: str) -> dict[str, list]:
+    if axes is None:
+        return {}
+    if not isinstance(axes, dict):
+        raise _fail(path, f"{where}{kind}", "must be a mapping of run key -> list of values")
+    _check_keys(path, f"{where}{kind}.", axes, RUN_KEYS)
+    for key, values in axes.items():
+        if not isinstance(values, list) or not values:
+            raise _fail(path, f"{where}{kind}.{key}", "must be a non-empty list of values")
+    if kind == "zip" and len({len(v) for v in axes.values()}) > 1:
+        lengths = ", ".join(f"{k}={len(v)}" for k, v in axes.items())
+        raise _fail(path, f"{where}zip", f"lists must have equal lengths (got {lengths})")
+    return axes
+
+
+def _describe(error: dict) -> tuple[str, str]:
+    """Turn one pydantic error into (key, message with allowed values)."""
+    key = ".".join(str(p) for p in error["loc"]) or "(run)"
+    ctx = error.get("ctx") or {}
+    if error["type"] == "literal_error":
+        return key, f"got {error['input']!r}; allowed: {ctx.get('expected', '')}"
+    return key, f"got {error['input']!r}: {error['msg']}"
+
+
+def load_sweep(path: str | Path) -> dict[str, Any]:
+    """Read and structurally check a sweep file (keys, scales, axes). Raises SweepError."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SweepError(f"{path}: file not found") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(parse)"
+        raise _fail(path, where, f"not valid YAML: {getattr(e, 'problem', e)}") from None
+    if not isinstance(raw, dict):
+        raise _fail(path, "(top)", "a sweep file must be a YAML mapping")
+    _check_keys(path, "", raw, META_KEYS + RUN_KEYS)
+    if not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise _fail(path, "name", "required, a non-empty string (names the results folder)")
+    scales = raw.get("scales") or {}
+    if not isinstance(scales, dict):
+        raise _fail(path, "scales", f"must be a mapping with keys from: {', '.join(SCALES)}")
+    _check_keys(path, "scales.", scales, SCALES)
+    for scale, block in scales.items():
+        if not isinstance(block, dict):
+            raise _fail(path, f"scales.{scale}", "must be a mapping of run keys")
+        _check_keys(path, f"scales.{scale}.", block, ("notes", "grid", "zip") + RUN_KEYS)
+        _check_axes(path, f"scales.{scale}.", block.get("grid"), "grid")
+        _check_axes(path, f"scales.{scale}.", block.get("zip"), "zip")
+    _check_axes(path, "", raw.get("grid"), "grid")
+    _check_axes(path, "", raw.get("zip"), "zip")
+    raw["_path"] = str(path)
+    return raw
+
+
+def expand(sweep: dict[str, Any] | str | Path, scale: str) -> list[Run]:
+    """All runs a sweep means at one scale, validated, in file order, duplicates removed."""
+    if not isinstance(sweep, dict):
+        sweep = load_sweep(sweep)
+    path = sweep["_path"]
+    if scale not in SCALES:
+        raise _fail(path, "--scale", f"unknown scale {scale!r}; allowed: {', '.join(SCALES)}")
+    scales = sweep.get("scales") or {}
+    if scales and scale not in scales:
+        raise _fail(path, f"scales.{scale}", f"this sweep does not define scale {scale!r}; "
+                    f"defined: {', '.join(scales)}")
+    block = scales.get(scale, {})
+    base = {k: v for k, v in sweep.items() if k in RUN_KEYS}
+    base.update({k: v for k, v in block.items() if k in RUN_KEYS})
+    grid = block["grid"] if "grid" in block else (sweep.get("grid") or {})
+    zipped = block["zip"] if "zip" in block else (sweep.get("zip") or {})
+    where = f"scales.{scale}." if ("grid" in block or "zip" in block) else ""
+
+    zip_rows = [dict(zip(zipped, values)) for values in zip(*zipped.values())] or [{}]
+    grid_rows = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    runs, seen = [], set()
+    for grid_row in grid_rows:
+        for zip_row in zip_rows:
+            values = {**base, **grid_row, **zip_row}
+            try:
+                config = RunConfig.model_validate(values)
+            except ValidationError as e:
+                key, message = _describe(e.errors()[0])
+                axis = "grid." if key in grid_row else "zip." if key in zip_row else ""
+                raise _fail(path, f"{where if axis else ''}{axis}{key}", message) from None
+            rid = run_id(config)
+            if rid not in seen:
+                seen.add(rid)
+                runs.append(Run(sweep["name"], scale, config, rid))
+    return runs
+
+
+def run_dir(results: str | Path, run: Run) -> Path:
+    """Where one run's files live: RESULTS/<sweep name>/<scale>/<run id>/."""
+    return Path(results) / run.sweep / run.scale / run.run_id

@@ -1,0 +1,129 @@
+"""Update rules against float64 references written here, independently of harness/optim."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from harness.models import build_model
+from harness.optim import OPTIMIZERS, classify, lr_factor, param_groups
+from harness.optim.corrected import SGDC, AdamC
+
+
+def _schedule(t):  # a warmup-then-decay lr sequence
+    return [0.02, 0.05, 0.1, 0.08, 0.05, 0.02, 0.005][t]
+
+
+def _params_and_grads(seed=0, steps=7):
+    g = torch.Generator().manual_seed(seed)
+    w0 = [torch.randn(5, 3, generator=g, dtype=torch.float64),
+          torch.randn(4, generator=g, dtype=torch.float64)]
+    grads = [[torch.randn_like(w) for w in w0] for _ in range(steps)]
+    return w0, grads
+
+
+def _run(cls, w0, grads, normalized, **kw):
+    params = [nn.Parameter(w.clone()) for w in w0]
+    groups = [{"params": [params[0]], "normalized": normalized[0]},
+              {"params": [params[1]], "normalized": normalized[1]}]
+    opt = cls(groups, lr=_schedule(2), **kw)  # lr at construction = the peak
+    for t, gs in enumerate(grads):
+        for group in opt.param_groups:
+            group["lr"] = _schedule(t)
+        for p, gr in zip(params, gs):
+            p.grad = gr.clone()
+        opt.step()
+    return [p.detach() for p in params]
+
+
+def test_sgdc_matches_reference():
+    lam, beta, gmax = 0.3, 0.9, 0.1
+    w0, grads = _params_and_grads()
+    got = _run(SGDC, w0, grads, (True, False), momentum=beta, weight_decay=lam)
+    for i, corrected in enumerate((True, False)):
+        x, buf = w0[i].clone(), None
+        for t, gs in enumerate(grads):
+            gamma = _schedule(t)
+            lam_t = lam * gamma / gmax if corrected else lam
+            d = gs[i] + lam_t * x  # torch SGD: coupled decay, then momentum
+            buf = d.clone() if buf is None else beta * buf + d
+            x = x - gamma * buf
+        torch.testing.assert_close(got[i], x, rtol=1e-12, atol=1e-12)
+
+
+def test_adamc_matches_algorithm_1():
+    lam, b1, b2, eps, gmax = 0.5, 0.9, 0.99, 1e-8, 0.1
+    w0, grads = _params_and_grads(1)
+    got = _run(AdamC, w0, grads, (True, False), betas=(b1, b2), eps=eps, weight_decay=lam)
+    for i, corrected in enumerate((True, False)):
+        x, m, v = w0[i].clone(), torch.zeros_like(w0[i]), torch.zeros_like(w0[i])
+        for t, gs in enumerate(grads, start=1):
+            gamma = _schedule(t - 1)
+            m = b1 * m + (1 - b1) * gs[i]
+            v = b2 * v + (1 - b2) * gs[i] ** 2
+            step = gamma * (m / (1 - b1**t)) / ((v / (1 - b2**t)).sqrt() + eps)
+            decay = gamma**2 / gmax * lam if corrected else gamma * lam  # Alg. 1, lines 12/14
+            x = x - step - decay * x
+        torch.testing.assert_close(got[i], x, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("corrected,plain", [(AdamC, torch.optim.AdamW), (SGDC, torch.optim.SGD)])
+def test_constant_lr_corrected_equals_torch_exactly(corrected, plain):
+    w0, grads = _params_and_grads(2)
+    results = []
+    for cls in (corrected, plain):
+        params = [nn.Parameter(w.float().clone()) for w in w0]
+        opt = cls([{"params": params, "normalized": True}], lr=0.01, weight_decay=0.1)
+        for gs in grads:
+            for p, gr in zip(params, gs):
+                p.grad = gr.float()
+            opt.step()
+        results.append(params)
+    for a, b in zip(*results):
+        assert torch.equal(a, b)
+
+
+def test_resnet_policy_convs_are_normalized_head_is_not():
+    model = build_model("resnet", 14, 8, 1, 10)
+    infos = {i.name: i for i in classify(model, torch.randn(1, 1, 32, 32))}
+    convs = [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    assert convs and all(infos[f"{n}.weight"].normalized for n in convs)
+    assert not infos["head.weight"].normalized and infos["head.weight"].decayed
+    assert all(not i.decayed for i in infos.values() if i.kind in ("norm", "bias"))
+    groups = param_groups(model, list(infos.values()), lr=0.1, weight_decay=0.01)
+    by_name = {g["name"]: g for g in groups}
+    assert by_name["no_decay"]["weight_decay"] == 0.0
+    assert by_name["normalized"]["normalized"] and by_name["normalized"]["max_lr"] == 0.1
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+
+
+def test_policy_does_not_mark_a_conv_that_feeds_an_activation_first():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.BatchNorm2d(4), nn.Flatten(),
+                          nn.LazyLinear(3), nn.LayerNorm(3))
+    infos = {i.name: i for i in classify(model, torch.randn(2, 1, 8, 8))}
+    assert not infos["0.weight"].normalized  # ReLU sits between conv and norm
+    assert infos["4.weight"].normalized
+
+
+def test_schedules():
+    assert [lr_factor(t, 10, "constant", warmup=2) for t in (0, 1, 5)] == [0.5, 1.0, 1.0]
+    assert lr_factor(2, 10, "cosine", warmup=2) == 1.0
+    assert lr_factor(9, 10, "cosine", warmup=2, final_fraction=0.1) == pytest.approx(0.1)
+    mid = lr_factor(6, 11, "cosine", warmup=1)  # halfway through the decay
+    assert mid == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.5)))
+    assert lr_factor(9, 10, "linear") == pytest.approx(0.0)
+
+
+def test_registry_names_match_the_sweep_schema():
+    from harness.data import DATASETS
+    from harness.models import MODELS
+    from harness.sweep import DATASETS as SWEEP_DATASETS
+    from harness.sweep import MODELS as SWEEP_MODELS
+    from harness.sweep import OPTIMIZERS as SWEEP_OPTIMIZERS
+
+    assert set(SWEEP_OPTIMIZERS) == set(OPTIMIZERS)
+    assert set(SWEEP_MODELS) == set(MODELS)
+    assert set(SWEEP_DATASETS) == set(DATASETS)

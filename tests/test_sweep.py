@@ -1,0 +1,121 @@
+"""Sweep files: expansion, run ids, and every validation error (exit 2, one line, no files)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import REPO, SMOKE_SWEEP
+
+from harness.cli import main
+from harness.sweep import RunConfig, SweepError, expand, run_id
+
+
+def test_grid_times_zip_expansion(write_sweep):
+    sweep = copy.deepcopy(SMOKE_SWEEP)
+    sweep["grid"] = {"seed": [0, 1, 2]}
+    sweep["zip"] = {"lr": [0.1, 0.2], "weight_decay": [0.001, 0.002]}
+    runs = expand(write_sweep(sweep), "smoke")
+    pairs = [(r.config.seed, r.config.lr, r.config.weight_decay) for r in runs]
+    assert pairs == [(s, lr, wd) for s in (0, 1, 2) for lr, wd in ((0.1, 0.001), (0.2, 0.002))]
+    assert len({r.run_id for r in runs}) == 6
+
+
+def test_scale_overrides_and_scale_axes(write_sweep):
+    sweep = copy.deepcopy(SMOKE_SWEEP)
+    sweep["grid"] = {"seed": [0, 1]}
+    sweep["scales"]["mini"] = {"steps": 8, "grid": {"lr": [0.1, 0.3, 0.5]}}
+    path = write_sweep(sweep)
+    assert [r.config.seed for r in expand(path, "smoke")] == [0, 1]
+    mini = expand(path, "mini")  # the scale's grid replaces the top-level one
+    assert [(r.config.lr, r.config.steps, r.config.seed) for r in mini] == [
+        (0.1, 8, 0), (0.3, 8, 0), (0.5, 8, 0)]
+
+
+def test_run_id_ignores_key_order_and_is_pinned():
+    a = RunConfig.model_validate({**{k: v for k, v in SMOKE_SWEEP.items()
+                                     if k in RunConfig.model_fields}})
+    b = RunConfig.model_validate(dict(reversed(list(a.model_dump().items()))))
+    assert run_id(a) == run_id(b)
+    assert run_id(a) != run_id(a.model_copy(update={"lr": 0.1000001}))
+    # Pinned: a changed canonical form would orphan every stored result.
+    assert run_id(a) == "38d34ac0a3ed"
+
+
+def test_int_and_float_spellings_share_an_id(write_sweep):
+    one = write_sweep({**SMOKE_SWEEP, "lr": 1}, "a.yaml")
+    other = write_sweep({**SMOKE_SWEEP, "lr": 1.0}, "b.yaml")
+    assert expand(one, "smoke")[0].run_id == expand(other, "smoke")[0].run_id
+
+
+def test_shipped_sweeps_expand_at_every_scale():
+    for path in sorted((REPO / "experiments").rglob("*.yaml")):
+        for scale in ("paper", "mini", "smoke"):
+            assert expand(path, scale), (path, scale)
+
+
+BAD = [  # (change to the smoke sweep, words the one-line error must contain)
+    ({"learning_rate": 0.1}, ["learning_rate", "did you mean 'lr'"]),
+    ({"lr": 0}, ["lr", "greater than 0"]),
+    ({"lr": "fast"}, ["lr", "'fast'"]),
+    ({"weight_decay": -1e-4}, ["weight_decay", "greater than or equal to 0"]),
+    ({"momentum": 1.0}, ["momentum", "less than 1"]),
+    ({"optimizer": "adamx"}, ["optimizer", "'adamx'", "sgdc", "adamc"]),
+    ({"model": "vgg"}, ["model", "resnet"]),
+    ({"dataset": "mnist"}, ["dataset", "mnist5k", "cifar10"]),
+    ({"grid": {"lr": []}}, ["grid.lr", "non-empty list"]),
+    ({"grid": {"lr": [0.1, -0.2]}}, ["grid.lr", "greater than 0"]),
+    ({"zip": {"lr": [0.1, 0.2], "seed": [1]}}, ["zip", "equal lengths"]),
+    ({"scales": {"tiny": {}}}, ["scales.tiny", "paper, mini, smoke"]),
+    ({"scales": {"smoke": {"stpes": 3}}}, ["scales.smoke.stpes", "did you mean 'steps'"]),
+    ({"epochs": 2}, ["steps / epochs"]),
+]
+
+
+@pytest.mark.parametrize("change,words", BAD, ids=[str(c) for c, _ in BAD])
+def test_bad_sweep_exits_2_with_one_line_and_creates_nothing(write_sweep, tmp_path, capsys,
+                                                             change, words):
+    path = write_sweep({**SMOKE_SWEEP, **change})
+    results = tmp_path / "results"
+    assert main(["run", str(path), "--scale", "smoke", "--results", str(results),
+                 "--executor", "inline"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert str(path) in err
+    for word in words:
+        assert word in err, err
+    assert not results.exists()
+
+
+def test_unknown_scale_and_undefined_scale(smoke_sweep, tmp_path, capsys):
+    assert main(["plan", str(smoke_sweep), "--scale", "huge"]) == 2
+    assert "paper, mini, smoke" in capsys.readouterr().err
+    assert main(["plan", str(smoke_sweep), "--scale", "paper"]) == 2
+    assert "defined: smoke, mini" in capsys.readouterr().err
+
+
+def test_invalid_yaml_names_the_line(write_sweep, capsys):
+    path = write_sweep("name: x\nlr: [0.1\n")
+    with pytest.raises(SweepError, match=r"line \d+: not valid YAML"):
+        expand(path, "smoke")
+    assert main(["plan", str(path)]) == 2
+
+
+def test_missing_dataset_path_fails_before_anything_is_created(write_sweep, tmp_path, capsys,
+                                                               monkeypatch):
+    monkeypatch.delenv("WDLAB_DATA", raising=False)
+    path = write_sweep({**SMOKE_SWEEP, "dataset": "imagenet"})
+    results = tmp_path / "results"
+    assert main(["run", str(path), "--scale", "smoke", "--results", str(results),
+                 "--data-root", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "imagenet" in err and "nowhere" in err
+    assert not results.exists()
+
+
+def test_plan_has_no_side_effects(smoke_sweep, tmp_path, capsys):
+    results = tmp_path / "results"
+    assert main(["plan", str(smoke_sweep), "--scale", "smoke", "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert expand(smoke_sweep, "smoke")[0].run_id in out and "todo" in out
+    assert not results.exists()
