@@ -71,9 +71,12 @@ def _draw(run: dict, scale: str, figure: str, what: str, verdicts: list[str], ou
     ax.set_ylabel(r"$\|g\|/\|w\|$ (EMA-smoothed), one line per normalized layer")
     ax.legend(loc="upper left")
     ax.set_title(style.title(PAPER, figure, scale, what), fontsize=10)
-    ax.text(0.01, -0.2, f"resnet-{cfg['depth']} w{cfg['width']} on {cfg['dataset']}, "
-            f"{cfg['optimizer']} lr {cfg['lr']} β {cfg['momentum']} λ {cfg['weight_decay']}, "
-            f"{cfg['schedule']}\n" + "\n".join(verdicts),
+    data = cfg["dataset"] + (f" + {cfg['augment']}" if cfg.get("augment", "none") != "none"
+                             else "")
+    data += f" + label noise {cfg['label_noise']}" if cfg.get("label_noise") else ""
+    ax.text(0.01, -0.2, f"{cfg['model']}-{cfg['depth']} w{cfg['width']} on {data}, batch "
+            f"{cfg['batch_size']}; {cfg['optimizer']} lr {cfg['lr']} β {cfg['momentum']} "
+            f"λ {cfg['weight_decay']}, {cfg['schedule']}\n" + "\n".join(verdicts),
             transform=ax.transAxes, fontsize=7, va="top", family="monospace")
     return style.save(fig, out_dir, f"defazio2025_fig{figure}_{scale}")
 

@@ -40,7 +40,7 @@ def _plan(args, sweep, runs) -> None:
 
     print(f"{sweep['name']} [{args.scale}]: {len(runs)} runs -> {args.results}/"
           f"{sweep['name']}/{args.scale}/")
-    varying = [k for k in runs[0].config.model_fields
+    varying = [k for k in type(runs[0].config).model_fields
                if len({getattr(r.config, k) for r in runs}) > 1]
     for r in runs:
         state = "done" if is_complete(run_dir(args.results, r)) else "todo"

@@ -79,7 +79,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
 
     steps_per_epoch = max(len(data.train) // cfg.batch_size, 1)
     total, warmup = length_in_steps(cfg, steps_per_epoch)
-    batches = train_batches(data.train, cfg.batch_size, cfg.seed)
+    batches = train_batches(data.train, cfg.batch_size, cfg.seed, cfg.augment, cfg.label_noise,
+                            data.num_classes)
     metric_rows: list[dict] = []
     started = last_log = time.perf_counter()
     samples_since_log = 0

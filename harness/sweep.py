@@ -41,6 +41,8 @@ class RunConfig(BaseModel):
     width: int = Field(16, gt=0)
     dataset: Literal[DATASETS]  # type: ignore[valid-type]
     image_size: int | None = Field(None, gt=0, description="resize/crop side; None = native")
+    augment: Literal["none", "crop"] = "none"
+    label_noise: float = Field(0.0, ge=0, lt=1, description="per-draw random-label fraction")
     batch_size: int = Field(128, gt=0)
     steps: int | None = Field(None, gt=0)
     epochs: float | None = Field(None, gt=0)
@@ -97,10 +99,17 @@ def _fail(path: Path | str, key: str, message: str) -> SweepError:
     return SweepError(f"{path}: {key}: {message}")
 
 
+# Spellings from other codebases that difflib cannot match to ours.
+SYNONYMS = {"learning_rate": "lr", "wd": "weight_decay", "bs": "batch_size",
+            "beta1": "momentum", "arch": "model", "data": "dataset", "optim": "optimizer",
+            "iterations": "steps", "warmup": "warmup_steps", "lr_schedule": "schedule"}
+
+
 def _check_keys(path, where: str, given: dict, allowed: tuple[str, ...]) -> None:
     for key in given:
         if key not in allowed:
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = ([SYNONYMS[key]] if SYNONYMS.get(key) in allowed
+                    else difflib.get_close_matches(str(key), allowed, n=1))
             did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise _fail(path, f"{where}{key}", f"unknown key{did_you_mean}; allowed: "
                         + ", ".join(allowed))

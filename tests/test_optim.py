@@ -112,7 +112,7 @@ def test_schedules():
     assert [lr_factor(t, 10, "constant", warmup=2) for t in (0, 1, 5)] == [0.5, 1.0, 1.0]
     assert lr_factor(2, 10, "cosine", warmup=2) == 1.0
     assert lr_factor(9, 10, "cosine", warmup=2, final_fraction=0.1) == pytest.approx(0.1)
-    mid = lr_factor(6, 11, "cosine", warmup=1)  # halfway through the decay
+    mid = lr_factor(6, 12, "cosine", warmup=1)  # decay runs over steps 1..11: 6 is halfway
     assert mid == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.5)))
     assert lr_factor(9, 10, "linear") == pytest.approx(0.0)
 

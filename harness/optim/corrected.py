@@ -12,18 +12,23 @@ import torch
 
 
 class _Corrected:
-    """Mixin: before each step set λ_t on groups flagged `normalized`."""
+    """Mixin: before each step set λ_t on groups flagged `normalized`.
 
-    def _correct_weight_decay(self) -> None:
-        for group in self.param_groups:
-            group.setdefault("base_weight_decay", group["weight_decay"])
-            group.setdefault("max_lr", group["lr"])
-            if group.get("normalized", False):
-                group["weight_decay"] = group["base_weight_decay"] * group["lr"] / group["max_lr"]
+    γ_max defaults to the group's lr when the group is added (construction), not at the first
+    step: by then a warmup schedule has already lowered `group["lr"]`.
+    """
+
+    def add_param_group(self, param_group: dict) -> None:
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        group.setdefault("max_lr", group["lr"])
+        group.setdefault("base_weight_decay", group["weight_decay"])
 
     @torch.no_grad()
     def step(self, closure=None):
-        self._correct_weight_decay()
+        for group in self.param_groups:
+            if group.get("normalized", False):
+                group["weight_decay"] = group["base_weight_decay"] * group["lr"] / group["max_lr"]
         return super().step(closure)
 
 
