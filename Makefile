@@ -20,6 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 test: venv
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
 lint: venv

@@ -13,8 +13,8 @@ from harness.sweep import RunConfig
 
 def test_constant_lr_ratios_reach_the_steady_state(tmp_path):
     cfg = RunConfig(model="resnet", depth=8, width=8, dataset="mnist5k", batch_size=64,
-                    augment="crop", label_noise=0.2, steps=600, optimizer="sgd", lr=0.1, weight_decay=0.07, momentum=0.0,
-                    schedule="constant", log_every=2)
+                    augment="crop", label_noise=0.2, steps=600, optimizer="sgd", lr=0.1,
+                    weight_decay=0.07, momentum=0.0, schedule="constant", log_every=2)
     assert cfg.steps / half_life(cfg.lr, cfg.weight_decay) > 5  # the half-life rule
     train(cfg, tmp_path, progress=False)
     layers = pd.read_parquet(tmp_path / "layers.parquet")
