@@ -1,4 +1,4 @@
-"""`harness run | plan`: the command line over sweep -> launch.
+"""`harness run | plan | params`: the command line over sweep -> launch.
 
 Every user error (sweep file, scale, dataset path) is one line on stderr and exit code 2,
 raised before anything is created under the results folder.
@@ -32,7 +32,25 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder holding <dataset>/ for file-backed datasets ($WDLAB_DATA)")
     plan = sub.add_parser("plan", help="print the runs a sweep means; no side effects")
     sweep_args(plan)
+    params = sub.add_parser("params", help="print every tensor's group, decay, lr and oracle")
+    sweep_args(params)
     return parser
+
+
+def _params(runs) -> None:
+    from .inspect_params import describe, format_table  # imports torch
+
+    seen = set()
+    for run in runs:
+        cfg = run.config
+        key = (cfg.model, cfg.depth, cfg.width, cfg.dataset, cfg.optimizer, cfg.lr,
+               cfg.weight_decay, cfg.momentum, cfg.output_lr, cfg.output_weight_decay)
+        if key in seen:
+            continue
+        seen.add(key)
+        print(f"# run {run.run_id}: {cfg.model}-{cfg.depth} w{cfg.width} on {cfg.dataset}, "
+              f"{cfg.optimizer} lr {cfg.lr} λ {cfg.weight_decay}")
+        print(format_table(describe(run)))
 
 
 def _plan(args, sweep, runs) -> None:
@@ -56,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         runs = expand(sweep, args.scale)
         if args.command == "plan":
             _plan(args, sweep, runs)
+            return 0
+        if args.command == "params":
+            _params(runs)
             return 0
         from .data import DataError
         from .launch import EXECUTORS, launch

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 import torch
 
 METRICS_SCHEMA = pa.schema([
-    ("step", pa.int64()), ("lr", pa.float64()), ("weight_decay", pa.float64()),
+    ("step", pa.int64()), ("lr", pa.float64()), ("effective_lr", pa.float64()),
+    ("weight_decay", pa.float64()),
     ("loss", pa.float64()), ("samples_per_s", pa.float64()),
     ("eval_loss", pa.float64()), ("eval_accuracy", pa.float64()),
 ])

@@ -23,7 +23,7 @@ from .metrics import (
     atomic_write_text,
 )
 from .models import build_model
-from .optim import build_optimizer, classify, lr_factor, param_groups
+from .optim import build_optimizer, classify, effective_lr, schedule_groups
 from .sweep import RunConfig
 
 DONE = "DONE"
@@ -70,10 +70,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     model = model.to(device, memory_format=memory_format)
     example = data.train[0][0][None].to(device)
     infos = classify(model, example)
-    optimizer = build_optimizer(cfg.optimizer, param_groups(model, infos, cfg.lr,
-                                                            cfg.weight_decay), cfg)
+    optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     # The group whose decay we report: normalized layers are where the papers' effects live.
-    report_group = next((g for g in optimizer.param_groups if g["normalized"]),
+    report_group = next((g for g in optimizer.param_groups if g.get("normalized")),
                         optimizer.param_groups[0])
     layers = LayerLogger(list(model.named_parameters()), infos)
 
@@ -88,9 +87,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     report_every = max(total // 100, 1)
     model.train()
     for step in tqdm(range(total), desc=out_dir.name, disable=not progress, leave=False):
-        factor = lr_factor(step, total, cfg.schedule, warmup, cfg.final_lr_fraction)
-        for group in optimizer.param_groups:
-            group["lr"] = group["max_lr"] * factor
+        schedule_groups(optimizer, step, total, cfg, warmup)
         x, y = next(batches)
         x = x.to(device, non_blocking=True, memory_format=memory_format)
         y = y.to(device, non_blocking=True)
@@ -111,6 +108,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         layers.after_step()
         now = time.perf_counter()
         row = {"step": step, "lr": report_group["lr"],
+               "effective_lr": effective_lr(cfg.optimizer, report_group["lr"], cfg.momentum),
                "weight_decay": report_group["weight_decay"], "loss": loss.item(),
                "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
         last_log, samples_since_log = now, 0

@@ -23,7 +23,7 @@ SCALES = ("paper", "mini", "smoke")
 # a sweep never imports torch; tests/test_registries.py ties these lists to the real registries.
 MODELS = ("resnet",)
 DATASETS = ("mnist5k", "cifar10", "imagenet", "synthetic")
-OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc")
+OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc", "renormalized_adamw", "scion", "scionc", "muon")
 SCHEDULES = ("constant", "cosine", "linear")
 
 
@@ -49,8 +49,20 @@ class RunConfig(BaseModel):
     optimizer: Literal[OPTIMIZERS]  # type: ignore[valid-type]
     lr: float = Field(gt=0)
     weight_decay: float = Field(0.0, ge=0)
-    momentum: float = Field(0.0, ge=0, lt=1, description="SGD momentum, or Adam beta1")
+    momentum: float = Field(0.0, ge=0, lt=1,
+                            description="SGD/Muon momentum, Adam β1, Scion 1 − α")
     beta2: float = Field(0.999, ge=0, lt=1)
+    # Scion / ScionC (Chou Alg. 2): the output (Sign) layer's γ_L and λ_L; C² and its decay.
+    output_lr: float | None = Field(None, gt=0)
+    output_weight_decay: float | None = Field(None, ge=0)
+    c2: float | None = Field(None, gt=0, description="ScionC steady-state norm² C²")
+    c2_final_fraction: float = Field(1.0, gt=0, le=1, description="cosine C² decay; 1 = flat")
+    # Muon (+ AdamW for non-matrix tensors).
+    ns_steps: int = Field(5, gt=0, description="Newton–Schulz iterations")
+    muon_adjust_lr: Literal["original", "match_rms_adamw", "spectral_unclamped", "none"] = \
+        "original"
+    adam_lr: float | None = Field(None, gt=0, description="lr of Muon's AdamW tensors")
+    adam_beta1: float = Field(0.9, ge=0, lt=1)
     schedule: Literal[SCHEDULES] = "constant"  # type: ignore[valid-type]
     warmup_steps: int | None = Field(None, ge=0)
     warmup_epochs: float | None = Field(None, ge=0)
@@ -65,6 +77,8 @@ class RunConfig(BaseModel):
             raise ValueError("give exactly one of steps / epochs")
         if self.warmup_steps is not None and self.warmup_epochs is not None:
             raise ValueError("give at most one of warmup_steps / warmup_epochs")
+        if self.optimizer == "scionc" and self.c2 is None:
+            raise ValueError("optimizer scionc needs c2 (the steady-state norm² C²)")
         return self
 
 

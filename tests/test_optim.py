@@ -127,3 +127,22 @@ def test_registry_names_match_the_sweep_schema():
     assert set(SWEEP_OPTIMIZERS) == set(OPTIMIZERS)
     assert set(SWEEP_MODELS) == set(MODELS)
     assert set(SWEEP_DATASETS) == set(DATASETS)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_trains_through_the_loop(name, tmp_path):
+    import pandas as pd
+
+    from harness.run import train
+    from harness.sweep import RunConfig
+
+    cfg = RunConfig(model="resnet", depth=8, width=4, dataset="synthetic", batch_size=32,
+                    steps=5, optimizer=name, lr=0.02, weight_decay=0.1, momentum=0.9,
+                    schedule="cosine", c2=1.0 if name == "scionc" else None,
+                    c2_final_fraction=0.25)
+    train(cfg, tmp_path, progress=False)
+    metrics = pd.read_parquet(tmp_path / "metrics.parquet")
+    assert metrics["loss"].notna().all() and (metrics["loss"] < 10).all()
+    assert (metrics["effective_lr"] >= metrics["lr"]).all()
+    layers = pd.read_parquet(tmp_path / "layers.parquet")
+    assert (layers["update_norm"] > 0).any()

@@ -39,7 +39,7 @@ def test_run_id_ignores_key_order_and_is_pinned():
     assert run_id(a) == run_id(b)
     assert run_id(a) != run_id(a.model_copy(update={"lr": 0.1000001}))
     # Pinned: a changed canonical form would orphan every stored result.
-    assert run_id(a) == "e74b4489ea14"
+    assert run_id(a) == "68b0c1ca23fe"
 
 
 def test_int_and_float_spellings_share_an_id(write_sweep):
@@ -120,3 +120,16 @@ def test_plan_has_no_side_effects(smoke_sweep, tmp_path, capsys):
     out = capsys.readouterr().out
     assert expand(smoke_sweep, "smoke")[0].run_id in out and "todo" in out
     assert not results.exists()
+
+
+def test_params_lists_every_tensor_with_its_policy(write_sweep, capsys):
+    path = write_sweep({**SMOKE_SWEEP, "optimizer": "scionc", "c2": 1.0, "output_lr": 0.5,
+                        "output_weight_decay": 0.004, "momentum": 0.9})
+    assert main(["params", str(path), "--scale", "smoke"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    # columns: tensor shape kind normalized decayed output group lr weight_decay lmo corrected
+    assert rows["head.weight"][5:] == ["yes", "output", "0.5", "0.004", "sign", "no"]
+    assert rows["stem.0.0.weight"][3] == "yes" and rows["stem.0.0.weight"][9] == "spectral"
+    assert rows["stem.0.0.weight"][10] == "yes"
+    assert rows["stem.0.1.bias"][9] == "bias_rms"

@@ -1,32 +1,86 @@
-"""Optimizer registry: name in a sweep file -> torch optimizer over parameter groups."""
+"""Optimizer registry: a name in a sweep file -> an optimizer over the model's parameter groups.
+
+Each builder takes (model, infos, cfg): the group policy (which tensors are normalized, which
+is the output layer, which oracle Scion uses) comes from `classify`, the numbers from cfg.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 
 from .corrected import SGDC, AdamC
-from .param_groups import ParamInfo, classify, param_groups
+from .muon import Combined, Muon
+from .param_groups import ParamInfo, classify, param_groups, partition
+from .renormalized import RenormalizedAdamW
 from .schedules import lr_factor
+from .scion import Scion
 
-__all__ = ["OPTIMIZERS", "build_optimizer", "classify", "param_groups", "lr_factor", "ParamInfo"]
+__all__ = ["OPTIMIZERS", "build_optimizer", "classify", "effective_lr", "lr_factor",
+           "param_groups", "ParamInfo", "schedule_groups"]
+
+
+def _fast(model) -> dict:
+    # fused kernels exist for accelerators; foreach is torch's fast path on CPU.
+    on_cuda = next(model.parameters()).is_cuda
+    return {"fused": True} if on_cuda else {"foreach": True}
 
 
 def _sgd(cls):
-    def build(groups, cfg):
-        return cls(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
-                   foreach=True)
+    def build(model, infos, cfg):
+        return cls(param_groups(model, infos, cfg.lr, cfg.weight_decay), lr=cfg.lr,
+                   momentum=cfg.momentum, weight_decay=cfg.weight_decay, foreach=True)
     return build
 
 
-def _adam(cls):
-    def build(groups, cfg):
-        # fused is only for accelerators in torch; foreach is the fast path on CPU.
-        fast = {"fused": True} if groups and groups[0]["params"][0].is_cuda else {"foreach": True}
-        return cls(groups, lr=cfg.lr, betas=(cfg.momentum, cfg.beta2),
-                   weight_decay=cfg.weight_decay, **fast)
+def _adam(cls, fast=True):
+    def build(model, infos, cfg):
+        return cls(param_groups(model, infos, cfg.lr, cfg.weight_decay), lr=cfg.lr,
+                   betas=(cfg.momentum, cfg.beta2), weight_decay=cfg.weight_decay,
+                   **(_fast(model) if fast else {"foreach": True}))
     return build
+
+
+def _scion(corrected: bool):
+    """Hidden matrices: Spectral; output layer: Sign with its own γ_L, λ_L (never corrected,
+    Chou App. D); vectors: BiasRMS. ScionC corrects all but the output layer."""
+    def build(model, infos, cfg):
+        roles = partition(model, infos, lambda i: "output" if i.output else i.lmo)
+        groups = []
+        for role, params in roles.items():
+            is_output = role == "output"
+            groups.append({
+                "name": role, "params": params, "lmo": "sign" if is_output else role,
+                "lr": (cfg.output_lr or cfg.lr) if is_output else cfg.lr,
+                "weight_decay": (cfg.output_weight_decay if is_output and
+                                 cfg.output_weight_decay is not None else cfg.weight_decay),
+                "corrected": corrected and not is_output, "normalized": role == "spectral"})
+        return Scion(groups, lr=cfg.lr, momentum=cfg.momentum, c2=cfg.c2,
+                     ns_steps=cfg.ns_steps)
+    return build
+
+
+def _muon(model, infos, cfg):
+    """Muon on hidden matrices (conv kernels included); AdamW on the output layer (decayed)
+    and on gains/biases (not decayed), at `adam_lr`."""
+    roles = partition(model, infos, lambda i: "output" if i.output else
+                      "matrix" if i.lmo == "spectral" else "vector")
+    parts = []
+    if "matrix" in roles:
+        parts.append(Muon([{"name": "matrix", "params": roles["matrix"], "max_lr": cfg.lr,
+                           "normalized": True}],
+                          lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+                          ns_steps=cfg.ns_steps, adjust_lr=cfg.muon_adjust_lr))
+    adam_lr = cfg.adam_lr or cfg.lr
+    adam_groups = [{"name": role, "params": roles[role], "lr": adam_lr, "max_lr": adam_lr,
+                    "weight_decay": cfg.weight_decay if role == "output" else 0.0,
+                    "normalized": False} for role in ("output", "vector") if role in roles]
+    if adam_groups:
+        parts.append(torch.optim.AdamW(adam_groups, lr=adam_lr,
+                                       betas=(cfg.adam_beta1, cfg.beta2), **_fast(model)))
+    return Combined(*parts)
 
 
 OPTIMIZERS: dict[str, Callable] = {
@@ -34,10 +88,35 @@ OPTIMIZERS: dict[str, Callable] = {
     "sgdc": _sgd(SGDC),
     "adamw": _adam(torch.optim.AdamW),
     "adamc": _adam(AdamC),
+    "renormalized_adamw": _adam(RenormalizedAdamW, fast=False),
+    "scion": _scion(corrected=False),
+    "scionc": _scion(corrected=True),
+    "muon": _muon,
 }
 
 
-def build_optimizer(name: str, groups: list[dict], cfg) -> torch.optim.Optimizer:
+def build_optimizer(name: str, model, infos: list[ParamInfo], cfg):
     if name not in OPTIMIZERS:
         raise KeyError(f"unknown optimizer {name!r}; allowed: {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[name](groups, cfg)
+    return OPTIMIZERS[name](model, infos, cfg)
+
+
+def schedule_groups(optimizer, step: int, total: int, cfg, warmup: int) -> None:
+    """Set this step's lr (and ScionC's C²) on every group, torch-style, before `step()`."""
+    factor = lr_factor(step, total, cfg.schedule, warmup, cfg.final_lr_fraction)
+    c2_factor = lr_factor(step, total, "cosine", 0, cfg.c2_final_fraction)
+    for group in optimizer.param_groups:
+        group["lr"] = group["max_lr"] * factor
+        if group.get("c2_max"):
+            group["c2"] = group["c2_max"] * c2_factor
+
+
+def effective_lr(optimizer: str, lr: float, momentum: float) -> float:
+    """The step size the steady state sees: γ/(1−β) for SGD with momentum (Defazio §3.1),
+    γ·√((2−α)/α) with α = 1 − momentum for Scion (Chou eq. 3), γ otherwise."""
+    if optimizer in ("sgd", "sgdc"):
+        return lr / (1.0 - momentum)
+    if optimizer in ("scion", "scionc"):
+        alpha = 1.0 - momentum
+        return lr * math.sqrt((2.0 - alpha) / alpha)
+    return lr

@@ -1,7 +1,8 @@
 """Which tensors are "normalized" and which are decayed: the parameter-group policy.
 
 Normalized (Defazio §3): a weight whose output feeds a BatchNorm/LayerNorm/GroupNorm directly,
-which makes the loss invariant to the weight's scale so that <g, w> = 0. We find them by
+which makes the loss invariant to the weight's scale so that <g, w> = 0. The output layer is
+the weight whose output is the model's output (Chou App. D treats it apart). We find both by
 tracing one forward pass with hooks rather than trusting module names, so that any model
 (ours or timm's) gets the same policy. Norm gains and biases are not decayed.
 """
@@ -23,10 +24,12 @@ class ParamInfo:
     kind: str  # conv | linear | norm | bias | other
     normalized: bool
     decayed: bool
+    output: bool = False
+    lmo: str = "bias_rms"  # Scion's oracle: spectral (hidden matrices), sign (output), bias_rms
 
 
-def normalized_modules(model: nn.Module, example: torch.Tensor) -> set[str]:
-    """Names of conv/linear modules whose output goes straight into a norm layer."""
+def trace_roles(model: nn.Module, example: torch.Tensor) -> tuple[set[str], str | None]:
+    """(names of conv/linear modules feeding a norm layer directly, name of the output layer)."""
     producers: dict[int, tuple[str, torch.Tensor]] = {}  # keeps outputs alive: ids stay unique
     found: set[str] = set()
     names = {m: n for n, m in model.named_modules()}
@@ -43,20 +46,21 @@ def normalized_modules(model: nn.Module, example: torch.Tensor) -> set[str]:
     try:
         model.eval()
         with torch.no_grad():
-            model(example)
+            result = model(example)
     finally:
         model.train(was_training)
         for h in handles:
             h.remove()
-    return found
+    output = producers.get(id(result), (None,))[0]
+    return found, output
 
 
 def classify(model: nn.Module, example: torch.Tensor) -> list[ParamInfo]:
     """One ParamInfo per parameter, in model order."""
-    normalized = normalized_modules(model, example)
+    normalized, output = trace_roles(model, example)
     infos = []
     for module_name, module in model.named_modules():
-        for pname, _ in module.named_parameters(recurse=False):
+        for pname, p in module.named_parameters(recurse=False):
             name = f"{module_name}.{pname}" if module_name else pname
             if isinstance(module, NORMS):
                 kind = "norm"
@@ -66,21 +70,32 @@ def classify(model: nn.Module, example: torch.Tensor) -> list[ParamInfo]:
                 kind = "conv" if isinstance(module, nn.modules.conv._ConvNd) else "linear"
             else:
                 kind = "other"
-            is_normalized = kind in ("conv", "linear") and module_name in normalized
-            infos.append(ParamInfo(name, kind, is_normalized, kind in ("conv", "linear", "other")))
+            is_matrix = kind in ("conv", "linear") or (kind == "other" and p.ndim >= 2)
+            is_output = is_matrix and module_name == output
+            infos.append(ParamInfo(
+                name, kind, normalized=is_matrix and module_name in normalized,
+                decayed=is_matrix, output=is_output,
+                lmo="sign" if is_output else "spectral" if is_matrix else "bias_rms"))
     return infos
 
 
-def param_groups(model: nn.Module, infos: list[ParamInfo], lr: float, weight_decay: float):
-    """Three groups: normalized weights, other decayed weights, and undecayed gains/biases."""
+def partition(model: nn.Module, infos: list[ParamInfo], key) -> dict[str, list]:
+    """Parameters grouped by `key(info)`, groups and members in model order."""
     params = dict(model.named_parameters())
-    groups = {"normalized": [], "decayed": [], "no_decay": []}
+    groups: dict[str, list] = {}
     for info in infos:
-        key = "normalized" if info.normalized else "decayed" if info.decayed else "no_decay"
-        groups[key].append(params[info.name])
-    return [
-        {"name": key, "params": ps, "lr": lr, "max_lr": lr,
-         "weight_decay": weight_decay if key != "no_decay" else 0.0,
-         "normalized": key == "normalized"}
-        for key, ps in groups.items() if ps
-    ]
+        groups.setdefault(key(info), []).append(params[info.name])
+    return groups
+
+
+def param_groups(model: nn.Module, infos: list[ParamInfo], lr: float, weight_decay: float):
+    """SGD/Adam families: normalized weights, other decayed weights, undecayed gains/biases."""
+    groups = partition(model, infos, lambda i: "normalized" if i.normalized
+                       else "decayed" if i.decayed else "no_decay")
+    return [{"name": key, "params": ps, "lr": lr, "max_lr": lr,
+             "weight_decay": weight_decay if key != "no_decay" else 0.0,
+             "normalized": key == "normalized"}
+            for key, ps in sorted(groups.items(), key=lambda kv: _ORDER.index(kv[0]))]
+
+
+_ORDER = ["normalized", "decayed", "no_decay"]

@@ -1,0 +1,51 @@
+"""`harness params`: every tensor of a sweep's model with the group policy applied to it."""
+
+from __future__ import annotations
+
+import torch
+
+from .data import SHAPES
+from .models import build_model
+from .optim import build_optimizer, classify
+from .sweep import Run
+
+
+def describe(run: Run) -> list[dict]:
+    """One row per parameter: shape, kind, normalized/decayed/output, its group's lr and λ."""
+    cfg = run.config
+    channels, classes, side = SHAPES[cfg.dataset]
+    side = cfg.image_size or side
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model, cfg.depth, cfg.width, channels, classes)
+    infos = classify(model, torch.zeros(1, channels, side, side))
+    optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
+    group_of = {id(p): g for g in optimizer.param_groups for p in g["params"]}
+    params = dict(model.named_parameters())
+    rows = []
+    for info in infos:
+        group = group_of[id(params[info.name])]
+        rows.append({"tensor": info.name, "shape": "×".join(map(str, params[info.name].shape)),
+                     "kind": info.kind, "normalized": info.normalized,
+                     "decayed": group["weight_decay"] > 0 or bool(group.get("corrected")),
+                     "output": info.output, "group": group.get("name", "-"),
+                     "lr": group["lr"], "weight_decay": group["weight_decay"],
+                     "lmo": group.get("lmo", "-"),
+                     "corrected": bool(group.get("corrected") or (
+                         group.get("normalized") and cfg.optimizer in ("sgdc", "adamc")))})
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(_fmt(r[c]).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

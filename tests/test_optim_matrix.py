@@ -1,0 +1,171 @@
+"""Scion/ScionC, Muon, Newton–Schulz and Renormalized AdamW against float64 references written
+here from the papers' equations (not calling harness/optim), over 20+ steps of a changing lr."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from harness.optim.muon import Muon
+from harness.optim.newton_schulz import orthogonalize
+from harness.optim.renormalized import RenormalizedAdamW
+from harness.optim.scion import Scion
+
+STEPS = 24
+SHAPES = [(6, 4), (3, 7), (5, 2, 3, 3)]  # tall, wide, conv kernel
+
+
+def lr_at(t):  # warmup then decay: every rule must follow a moving lr
+    return 0.05 * min(1.0, (t + 1) / 4) * (1 - t / (STEPS + 1))
+
+
+def random_problem(shapes, seed):
+    g = torch.Generator().manual_seed(seed)
+    w0 = [torch.randn(s, generator=g, dtype=torch.float64) for s in shapes]
+    grads = [[torch.randn(s, generator=g, dtype=torch.float64) for s in shapes]
+             for _ in range(STEPS)]
+    return w0, grads
+
+
+def run(optimizer_factory, w0, grads, c2_at=None):
+    params = [nn.Parameter(w.clone()) for w in w0]
+    opt = optimizer_factory(params)
+    for t, gs in enumerate(grads):
+        for group in opt.param_groups:
+            group["lr"] = lr_at(t)
+            if c2_at is not None:
+                group["c2"] = c2_at(t)
+        for p, gr in zip(params, gs):
+            p.grad = gr.clone()
+        opt.step()
+    return [p.detach() for p in params]
+
+
+def ns5_reference(a, steps=5):
+    """Newton–Schulz quintic from Jordan et al.: X ← aX + (bXXᵀ + c(XXᵀ)²)X on the wide side."""
+    ca, cb, cc = 3.4445, -4.7750, 2.0315
+    x = a.T if a.shape[0] > a.shape[1] else a
+    x = x / torch.linalg.matrix_norm(x)
+    for _ in range(steps):
+        gram = x @ x.T
+        x = ca * x + (cb * gram + cc * gram @ gram) @ x
+    return x.T if a.shape[0] > a.shape[1] else x
+
+
+def lmo_reference(name, m):
+    a = m.reshape(m.shape[0], -1)
+    d_out, d_in = a.shape
+    if name == "sign":
+        out = -torch.sign(a) / d_in
+    elif name == "spectral":
+        out = -math.sqrt(d_out / d_in) * ns5_reference(a)
+    elif name == "colnorm":  # columns to RMS 1
+        out = -a / torch.sqrt((a**2).mean(dim=0, keepdim=True))
+    elif name == "rownorm":  # rows to ℓ2 norm 1/√d_in
+        out = -a / (torch.sqrt((a**2).sum(dim=1, keepdim=True)) * math.sqrt(d_in))
+    else:  # bias_rms
+        out = -m / torch.sqrt((m**2).mean())
+    return out.reshape(m.shape)
+
+
+@pytest.mark.parametrize("lmo", ["sign", "spectral", "colnorm", "rownorm", "bias_rms"])
+@pytest.mark.parametrize("corrected", [False, True])
+def test_scion_and_scionc_match_the_reference(lmo, corrected):
+    beta, lam, c2 = 0.9, 0.3, 1.1875
+    alpha = 1 - beta
+    w0, grads = random_problem(SHAPES, seed=len(lmo) + 7 * corrected)
+
+    def c2_at(t):  # cosine decay of C² to a quarter (Chou Tables 3-5)
+        return c2 * (0.25 + 0.75 * 0.5 * (1 + math.cos(math.pi * t / STEPS)))
+
+    got = run(lambda ps: Scion(ps, lr=0.05, momentum=beta, weight_decay=lam, lmo=lmo,
+                               corrected=corrected, c2=c2, ns_dtype=torch.float64),
+              w0, grads, c2_at=c2_at)
+    for i, w in enumerate(w0):
+        x, m = w.clone(), torch.zeros_like(w)
+        for t, gs in enumerate(grads):
+            gamma = lr_at(t)
+            m = (1 - alpha) * m + alpha * gs[i]
+            lam_t = (2 - alpha) / (2 * alpha * c2_at(t)) * gamma if corrected else lam
+            x = x + gamma * (-lam_t * x + lmo_reference(lmo, m))
+        # rtol 1e-5: the oracles guard their divisions with ε = 1e-8; the paper's don't.
+        torch.testing.assert_close(got[i], x, rtol=1e-5, atol=1e-8)
+
+
+def test_scionc_needs_c2_and_known_lmo():
+    p = [nn.Parameter(torch.zeros(2, 2))]
+    with pytest.raises(ValueError, match="c2"):
+        Scion(p, lr=0.1, corrected=True)
+    with pytest.raises(ValueError, match="spectral"):
+        Scion(p, lr=0.1, lmo="frobenius")
+
+
+@pytest.mark.parametrize("shape", [(64, 32), (32, 96), (50, 40)])
+def test_newton_schulz_lands_singular_values_in_a_band(shape):
+    # Rectangular Gaussian matrices are well conditioned; NS5 cannot lift singular values
+    # that are tiny relative to ‖G‖_F (near-square random matrices have some) in 5 steps.
+    g = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+    u, _, vh = torch.linalg.svd(g, full_matrices=False)
+    x = orthogonalize(g, dtype=torch.float32)
+    s = torch.linalg.svdvals(x)
+    # NS5 does not converge to 1: its coefficients leave singular values spread around 1.
+    assert s.min() > 0.5 and s.max() < 1.3, s
+    # ... but it is the polar factor's direction: U·Vᵀ up to that spread.
+    polar = u @ vh
+    assert torch.linalg.matrix_norm(x - polar) / torch.linalg.matrix_norm(polar) < 0.35
+    assert ((x * polar).sum() / (x.norm() * polar.norm())) > 0.95
+
+
+@pytest.mark.parametrize("adjust", ["original", "match_rms_adamw", "spectral_unclamped"])
+def test_muon_equals_torch_muon_on_matrices(adjust):
+    w0, grads = random_problem([(8, 5), (4, 9)], seed=3)
+    w0 = [w.float() for w in w0]
+    grads = [[g.float() for g in gs] for gs in grads]
+    ours = run(lambda ps: Muon(ps, lr=0.02, momentum=0.95, weight_decay=0.1, adjust_lr=adjust,
+                               ns_dtype=torch.bfloat16), w0, grads)
+    theirs = run(lambda ps: torch.optim.Muon(ps, lr=0.02, momentum=0.95, weight_decay=0.1,
+                                             adjust_lr_fn=adjust), w0, grads)
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+def test_muon_flattens_conv_kernels_like_a_matrix():
+    w0, grads = random_problem([(4, 3, 3, 3)], seed=4)
+    flat = run(lambda ps: Muon(ps, lr=0.02, ns_dtype=torch.float64),
+               [w0[0].reshape(4, -1)], [[g[0].reshape(4, -1)] for g in grads])
+    conv = run(lambda ps: Muon(ps, lr=0.02, ns_dtype=torch.float64), w0, grads)
+    torch.testing.assert_close(conv[0].reshape(4, -1), flat[0], rtol=1e-12, atol=1e-12)
+
+
+def test_renormalized_adamw_matches_algorithm_1():
+    b1, b2, eps, lam = 0.9, 0.99, 1e-8, 0.2
+    w0, grads = random_problem([(6, 4), (5,)], seed=5)
+    got = run(lambda ps: RenormalizedAdamW(ps, lr=0.05, betas=(b1, b2), eps=eps,
+                                           weight_decay=lam), w0, grads)
+    for i, w in enumerate(w0):
+        x, m, v = w.clone(), torch.zeros_like(w), torch.zeros_like(w)
+        for t, gs in enumerate(grads, start=1):
+            gamma = lr_at(t - 1)
+            m = b1 * m + (1 - b1) * gs[i]
+            v = b2 * v + (1 - b2) * gs[i] ** 2
+            u = (m / (1 - b1**t)) / (torch.sqrt(v / (1 - b2**t)) + eps)
+            x = x - gamma * lam * x  # line 10
+            new = x - gamma * u  # line 11
+            if x.norm() >= eps:  # lines 12-14
+                u_par = (x * u).sum() / x.norm()
+                new = (x.norm() - gamma * u_par).abs() / (new.norm() + eps) * new
+            x = new
+        torch.testing.assert_close(got[i], x, rtol=1e-10, atol=1e-12)
+
+
+def test_renormalized_adamw_keeps_only_the_parallel_norm_change():
+    """With gradients orthogonal to the weights, u_∥ ≈ 0: the norm is then set by decay alone."""
+    w = nn.Parameter(torch.tensor([[3.0, 0.0], [0.0, 4.0]], dtype=torch.float64))
+    opt = RenormalizedAdamW([w], lr=0.1, weight_decay=0.5, betas=(0.0, 0.0))
+    w.grad = torch.tensor([[0.0, 1.0], [-1.0, 0.0]], dtype=torch.float64)  # ⟨w, g⟩ = 0
+    norm = w.detach().norm().item()
+    opt.step()
+    assert w.detach().norm().item() == pytest.approx(norm * (1 - 0.1 * 0.5), rel=1e-6)
