@@ -108,7 +108,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         layers.after_step()
         now = time.perf_counter()
         row = {"step": step, "lr": report_group["lr"],
-               "effective_lr": effective_lr(cfg.optimizer, report_group["lr"], cfg.momentum),
+               "effective_lr": effective_lr(cfg.optimizer, report_group["lr"],
+                                            report_group.get("momentum", cfg.momentum)),
                "weight_decay": report_group["weight_decay"], "loss": loss.item(),
                "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
         last_log, samples_since_log = now, 0

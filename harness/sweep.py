@@ -24,7 +24,7 @@ SCALES = ("paper", "mini", "smoke")
 MODELS = ("resnet",)
 DATASETS = ("mnist5k", "cifar10", "imagenet", "synthetic")
 OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc", "renormalized_adamw", "scion", "scionc", "muon")
-SCHEDULES = ("constant", "cosine", "linear")
+SCHEDULES = ("constant", "cosine", "linear", "wsd", "step")
 
 
 class SweepError(ValueError):
@@ -67,6 +67,11 @@ class RunConfig(BaseModel):
     warmup_steps: int | None = Field(None, ge=0)
     warmup_epochs: float | None = Field(None, ge=0)
     final_lr_fraction: float = Field(0.0, ge=0, le=1)
+    decay_fraction: float = Field(0.2, ge=0, le=1, description="wsd: share of run decaying")
+    milestones: tuple[float, ...] = Field((0.5, 0.75), description="step: run fractions")
+    step_factor: float = Field(0.1, gt=0, le=1, description="step: lr multiplier per milestone")
+    momentum_schedule: Literal["constant", "match_effective_lr"] = "constant"
+    momentum_final: float | None = Field(None, ge=0, lt=1, description="1 − α_max (Scion)")
     seed: int = 0
     log_every: int = Field(1, gt=0, description="steps between metric rows")
     eval_every: int | None = Field(None, gt=0, description="steps between evals; None = at end")
@@ -77,6 +82,10 @@ class RunConfig(BaseModel):
             raise ValueError("give exactly one of steps / epochs")
         if self.warmup_steps is not None and self.warmup_epochs is not None:
             raise ValueError("give at most one of warmup_steps / warmup_epochs")
+        if self.momentum_schedule != "constant" and (
+                self.optimizer not in ("scion", "scionc") or self.momentum_final is None):
+            raise ValueError("momentum_schedule match_effective_lr needs optimizer scion/scionc "
+                             "and momentum_final (= 1 − α_max)")
         if self.optimizer == "scionc" and self.c2 is None:
             raise ValueError("optimizer scionc needs c2 (the steady-state norm² C²)")
         return self

@@ -146,3 +146,46 @@ def test_every_optimizer_trains_through_the_loop(name, tmp_path):
     assert (metrics["effective_lr"] >= metrics["lr"]).all()
     layers = pd.read_parquet(tmp_path / "layers.parquet")
     assert (layers["update_norm"] > 0).any()
+
+
+def test_wsd_and_step_schedules():
+    wsd = [lr_factor(t, 100, "wsd", warmup=10, decay_fraction=0.2) for t in range(100)]
+    assert wsd[9] == 1.0 and wsd[50] == 1.0 and wsd[80] == 1.0  # flat until the last 20 %
+    assert wsd[99] == pytest.approx(0.0) and wsd[90] == pytest.approx(0.5, abs=0.02)
+    step = [lr_factor(t, 100, "step", milestones=(0.3, 0.6), step_factor=0.1) for t in range(100)]
+    assert step[29] == 1.0 and step[30] == pytest.approx(0.1) and step[60] == pytest.approx(0.01)
+
+
+def test_momentum_schedule_reproduces_the_cosine_effective_lr():
+    from harness.optim import effective_lr
+    from harness.optim.schedules import momentum_matching
+
+    alpha0, alpha_max, lr = 0.1, 0.5, 0.01
+    for t in range(0, 100, 7):
+        target = lr_factor(t, 100, "cosine")
+        alpha, lr_factor_t = momentum_matching(target, alpha0, alpha_max)
+        assert alpha0 - 1e-12 <= alpha <= alpha_max
+        matched = effective_lr("scion", lr * lr_factor_t, 1 - alpha)
+        baseline = effective_lr("scion", lr * target, 1 - alpha0)
+        assert matched == pytest.approx(baseline, rel=1e-9)
+        if lr_factor_t < 1:  # γ only moves once α has hit its cap
+            assert alpha == alpha_max
+
+
+def test_schedule_groups_drives_scion_momentum_and_c2():
+    from harness.optim import build_optimizer, effective_lr, schedule_groups
+    from harness.sweep import RunConfig
+
+    cfg = RunConfig(model="resnet", depth=8, width=4, dataset="synthetic", steps=100,
+                    optimizer="scionc", lr=0.01, momentum=0.9, c2=1.1875,
+                    c2_final_fraction=0.25, schedule="cosine",
+                    momentum_schedule="match_effective_lr", momentum_final=0.5)
+    model = build_model("resnet", 8, 4, 3, 10)
+    opt = build_optimizer("scionc", model, classify(model, torch.randn(1, 3, 16, 16)), cfg)
+    hidden = next(g for g in opt.param_groups if g["name"] == "spectral")
+    for t in (0, 50, 90, 99):
+        schedule_groups(opt, t, 100, cfg, warmup=0)
+        want = effective_lr("scion", 0.01 * lr_factor(t, 100, "cosine"), 0.9)
+        assert effective_lr("scion", hidden["lr"], hidden["momentum"]) == pytest.approx(want)
+        assert hidden["c2"] == pytest.approx(1.1875 * lr_factor(t, 100, "cosine", 0, 0.25))
+    assert hidden["momentum"] == 0.5  # α hit α_max = 0.5 near the end

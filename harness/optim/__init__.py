@@ -15,7 +15,7 @@ from .corrected import SGDC, AdamC
 from .muon import Combined, Muon
 from .param_groups import ParamInfo, classify, param_groups, partition
 from .renormalized import RenormalizedAdamW
-from .schedules import lr_factor
+from .schedules import lr_factor, momentum_matching
 from .scion import Scion
 
 __all__ = ["OPTIMIZERS", "build_optimizer", "classify", "effective_lr", "lr_factor",
@@ -102,11 +102,20 @@ def build_optimizer(name: str, model, infos: list[ParamInfo], cfg):
 
 
 def schedule_groups(optimizer, step: int, total: int, cfg, warmup: int) -> None:
-    """Set this step's lr (and ScionC's C²) on every group, torch-style, before `step()`."""
-    factor = lr_factor(step, total, cfg.schedule, warmup, cfg.final_lr_fraction)
+    """Set this step's lr (and ScionC's C², Scion's momentum) on every group, torch-style,
+    before `step()`."""
+    factor = lr_factor(step, total, cfg.schedule, warmup, cfg.final_lr_fraction,
+                       cfg.decay_fraction, cfg.milestones, cfg.step_factor)
+    momentum = None
+    if cfg.momentum_schedule == "match_effective_lr":
+        # The lr schedule becomes the *effective* lr's; α rises first, then γ falls (Chou Fig. 3).
+        alpha, factor = momentum_matching(factor, 1.0 - cfg.momentum, 1.0 - cfg.momentum_final)
+        momentum = 1.0 - alpha
     c2_factor = lr_factor(step, total, "cosine", 0, cfg.c2_final_fraction)
     for group in optimizer.param_groups:
         group["lr"] = group["max_lr"] * factor
+        if momentum is not None:
+            group["momentum"] = momentum
         if group.get("c2_max"):
             group["c2"] = group["c2_max"] * c2_factor
 

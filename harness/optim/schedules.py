@@ -1,7 +1,7 @@
-"""Learning-rate schedules as plain functions of the step: multiplier in [0, 1] of the peak lr.
+"""Schedules as plain functions of the step.
 
 Following torch's convention the training loop writes `group["lr"] = max_lr * factor(t)` before
-each step; corrected optimizers (SGDC/AdamC) read that lr and the group's `max_lr`.
+each step; corrected optimizers (SGDC/AdamC/ScionC) read that lr and the group's `max_lr`.
 """
 
 from __future__ import annotations
@@ -10,22 +10,46 @@ import math
 
 
 def lr_factor(step: int, total: int, schedule: str, warmup: int = 0,
-              final_fraction: float = 0.0) -> float:
+              final_fraction: float = 0.0, decay_fraction: float = 0.2,
+              milestones: tuple[float, ...] = (0.5, 0.75), step_factor: float = 0.1) -> float:
     """Multiplier of the peak lr at `step` (0-based) of `total` steps.
 
-    Linear warmup from 1/warmup to 1, then `schedule` from 1 down to `final_fraction` at the
-    last step (cosine, linear) or flat (constant).
+    Linear warmup from 1/warmup to 1, then over the rest of the run:
+    constant; cosine or linear from 1 down to `final_fraction` at the last step;
+    wsd (warmup-stable-decay): flat, then linear down to `final_fraction` over the last
+    `decay_fraction` of the run; step: ×`step_factor` at each milestone (fractions of the run).
     """
     if warmup > 0 and step < warmup:
         return (step + 1) / warmup
     if schedule == "constant":
         return 1.0
+    if schedule == "step":
+        return step_factor ** sum(step >= m * total for m in milestones)
     span = max(total - 1 - warmup, 1)
     progress = min(max((step - warmup) / span, 0.0), 1.0)
     if schedule == "cosine":
         shape = 0.5 * (1.0 + math.cos(math.pi * progress))
     elif schedule == "linear":
         shape = 1.0 - progress
+    elif schedule == "wsd":
+        shape = min(1.0, (1.0 - progress) / decay_fraction) if decay_fraction > 0 else 1.0
     else:
         raise ValueError(f"unknown schedule {schedule!r}")
     return final_fraction + (1.0 - final_fraction) * shape
+
+
+def momentum_matching(target_factor: float, alpha0: float, alpha_max: float) -> tuple[float,
+                                                                                          float]:
+    """Chou §2.2 / Fig. 3: reach a target effective-lr factor by raising Scion's α first.
+
+    γ_eff = γ·√((2−α)/α). To scale γ_eff by f at fixed γ, solve (2−α)/α = f²·(2−α0)/α0 for
+    α; once α would pass `alpha_max`, hold it there and lower γ instead.
+    Returns (α_t, lr factor).
+    """
+    k2 = target_factor**2 * (2.0 - alpha0) / alpha0
+    alpha = 2.0 / (1.0 + k2)
+    if alpha <= alpha_max:
+        return alpha, 1.0
+    lr = target_factor * math.sqrt((2.0 - alpha0) / alpha0) / math.sqrt(
+        (2.0 - alpha_max) / alpha_max)
+    return alpha_max, lr
