@@ -6,7 +6,7 @@ import torch
 
 from .data import SHAPES
 from .models import build_model
-from .optim import build_optimizer, classify
+from .optim import build_optimizer, classify, reparameterize
 from .sweep import Run
 
 
@@ -17,7 +17,7 @@ def describe(run: Run) -> list[dict]:
     side = cfg.image_size or side
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model, cfg.depth, cfg.width, channels, classes)
-    infos = classify(model, torch.zeros(1, channels, side, side))
+    infos = reparameterize(model, classify(model, torch.zeros(1, channels, side, side)), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     group_of = {id(p): g for g in optimizer.param_groups for p in g["params"]}
     params = dict(model.named_parameters())

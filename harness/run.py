@@ -23,7 +23,7 @@ from .metrics import (
     atomic_write_text,
 )
 from .models import build_model
-from .optim import build_optimizer, classify, effective_lr, schedule_groups
+from .optim import build_optimizer, classify, effective_lr, reparameterize, schedule_groups
 from .sweep import RunConfig
 
 DONE = "DONE"
@@ -69,7 +69,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     memory_format = torch.channels_last if data.train[0][0].dim() == 3 else torch.preserve_format
     model = model.to(device, memory_format=memory_format)
     example = data.train[0][0][None].to(device)
-    infos = classify(model, example)
+    infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     # The group whose decay we report: normalized layers are where the papers' effects live.
     report_group = next((g for g in optimizer.param_groups if g.get("normalized")),

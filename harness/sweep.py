@@ -23,7 +23,8 @@ SCALES = ("paper", "mini", "smoke")
 # a sweep never imports torch; tests/test_registries.py ties these lists to the real registries.
 MODELS = ("resnet",)
 DATASETS = ("mnist5k", "cifar10", "imagenet", "synthetic")
-OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc", "renormalized_adamw", "scion", "scionc", "muon")
+OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc", "renormalized_adamw", "scion", "scionc", "muon",
+              "adammd", "muonmd")
 SCHEDULES = ("constant", "cosine", "linear", "wsd", "step")
 
 
@@ -63,6 +64,10 @@ class RunConfig(BaseModel):
         "original"
     adam_lr: float | None = Field(None, gt=0, description="lr of Muon's AdamW tensors")
     adam_beta1: float = Field(0.9, ge=0, lt=1)
+    # MD decoupling (AdamMD / MuonMD): gain mode ("none" = sphere only), parameterization, lr.
+    gains: Literal["none", "scalar", "row", "col", "row+col"] = "row+col"
+    gain_param: Literal["identity", "exp", "softplus"] = "softplus"
+    gains_lr: float | None = Field(None, gt=0, description="default: adam_lr, else lr")
     schedule: Literal[SCHEDULES] = "constant"  # type: ignore[valid-type]
     warmup_steps: int | None = Field(None, ge=0)
     warmup_epochs: float | None = Field(None, ge=0)

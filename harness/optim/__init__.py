@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 
 from .corrected import SGDC, AdamC
+from .md import SphereDirection, apply_md
 from .muon import Combined, Muon
 from .param_groups import ParamInfo, classify, param_groups, partition
 from .renormalized import RenormalizedAdamW
@@ -19,7 +20,7 @@ from .schedules import lr_factor, momentum_matching
 from .scion import Scion
 
 __all__ = ["OPTIMIZERS", "build_optimizer", "classify", "effective_lr", "lr_factor",
-           "param_groups", "ParamInfo", "schedule_groups"]
+           "param_groups", "ParamInfo", "reparameterize", "schedule_groups"]
 
 
 def _fast(model) -> dict:
@@ -83,6 +84,29 @@ def _muon(model, infos, cfg):
     return Combined(*parts)
 
 
+def _md(base: str):
+    """AdamMD / MuonMD: directions on the sphere, gains under Adam at `gains_lr`, everything
+    else under AdamW at `adam_lr`; no weight decay (the model was reparameterized first)."""
+    def build(model, infos, cfg):
+        roles = partition(model, infos, lambda i: "gain" if i.kind == "gain" else "direction"
+                          if i.name.endswith(".parametrizations.weight.original") else "other")
+        parts = [SphereDirection(
+            [{"name": "direction", "params": roles.get("direction", []), "max_lr": cfg.lr,
+              "normalized": True, "weight_decay": 0.0}], lr=cfg.lr, base=base,
+            betas=(cfg.momentum, cfg.beta2), momentum=cfg.momentum, ns_steps=cfg.ns_steps,
+            adjust_lr=cfg.muon_adjust_lr if base == "muon" else "none")]
+        adam_lr = cfg.adam_lr or cfg.lr
+        gains_lr = cfg.gains_lr or adam_lr
+        adam_groups = [{"name": role, "params": roles[role], "lr": lr, "max_lr": lr,
+                        "weight_decay": 0.0, "normalized": False}
+                       for role, lr in (("gain", gains_lr), ("other", adam_lr)) if role in roles]
+        if adam_groups:
+            parts.append(torch.optim.AdamW(adam_groups, lr=adam_lr, weight_decay=0.0,
+                                           betas=(cfg.adam_beta1, cfg.beta2), **_fast(model)))
+        return Combined(*parts)
+    return build
+
+
 OPTIMIZERS: dict[str, Callable] = {
     "sgd": _sgd(torch.optim.SGD),
     "sgdc": _sgd(SGDC),
@@ -92,7 +116,16 @@ OPTIMIZERS: dict[str, Callable] = {
     "scion": _scion(corrected=False),
     "scionc": _scion(corrected=True),
     "muon": _muon,
+    "adammd": _md("adam"),
+    "muonmd": _md("muon"),
 }
+
+
+def reparameterize(model, infos: list[ParamInfo], cfg) -> list[ParamInfo]:
+    """MD optimizers need the model factorized before they are built; others leave it be."""
+    if cfg.optimizer in ("adammd", "muonmd"):
+        return apply_md(model, infos, cfg.gains, cfg.gain_param)
+    return infos
 
 
 def build_optimizer(name: str, model, infos: list[ParamInfo], cfg):

@@ -1,0 +1,137 @@
+"""MD Decoupling (Kosson et al. 2026; details fixed in shared/specs/md_decoupling.md).
+
+Every body matrix W (d_out × d_in; conv kernels as d_out × d_in·k·k) becomes
+W = diag(g_row) · V · diag(g_col): the model still sees one fused tensor (a torch
+parametrization), while the optimizer steps
+
+- the direction V on the sphere ‖V‖_F = R (R = ‖W‖_F at initialization [spec choice]):
+  the base rule (Adam or Muon) proposes U, the step is rescaled so that
+  ‖ΔV‖_F / ‖V‖_F = lr · s (s = Muon's shape factor, 1 for Adam), then V is projected back;
+- the gains with Adam at their own lr; no weight decay anywhere.
+
+The output head, norm gains and biases stay ordinary parameters under AdamW [spec choice].
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils import parametrize
+
+from .muon import SHAPE_FACTORS
+from .newton_schulz import orthogonalize
+from .param_groups import ParamInfo
+
+GAIN_MODES = ("none", "scalar", "row", "col", "row+col")
+# (gain from raw parameter, raw value giving gain 1)
+GAIN_PARAMETERIZATIONS = {
+    "identity": (lambda p: p, 1.0),
+    "exp": (torch.exp, 0.0),
+    "softplus": (F.softplus, math.log(math.e - 1.0)),
+}
+
+
+class MDWeight(nn.Module):
+    """Parametrization V -> diag(g_row)·V·diag(g_col) (or a scalar gain, or none)."""
+
+    def __init__(self, shape: torch.Size, gains: str, parameterization: str,
+                 dtype: torch.dtype = torch.float32, device=None):
+        super().__init__()
+        self.shape, self.mode = shape, gains
+        self.d_out, self.d_in = shape[0], math.prod(shape[1:])
+        self.to_gain, start = GAIN_PARAMETERIZATIONS[parameterization]
+        sizes = {"none": {}, "scalar": {"scalar": 1}, "row": {"row": self.d_out},
+                 "col": {"col": self.d_in}, "row+col": {"row": self.d_out, "col": self.d_in}}
+        for name, size in sizes[gains].items():
+            self.register_parameter(name, nn.Parameter(
+                torch.full((size,), start, dtype=dtype, device=device)))
+
+    def forward(self, direction: torch.Tensor) -> torch.Tensor:
+        w = direction.reshape(self.d_out, self.d_in)
+        if hasattr(self, "scalar"):
+            w = self.to_gain(self.scalar) * w
+        if hasattr(self, "row"):
+            w = self.to_gain(self.row)[:, None] * w
+        if hasattr(self, "col"):
+            w = w * self.to_gain(self.col)[None, :]
+        return w.reshape(self.shape)
+
+
+def apply_md(model: nn.Module, infos: list[ParamInfo], gains: str,
+             parameterization: str) -> list[ParamInfo]:
+    """Reparameterize every non-output matrix in place; returns the new tensors' ParamInfos
+    (directions keep their layer's kind and flags; gains are kind "gain")."""
+    modules = dict(model.named_modules())
+    by_name = {i.name: i for i in infos}
+    for info in infos:
+        module_name, _, pname = info.name.rpartition(".")
+        if info.lmo == "spectral" and pname == "weight":
+            module = modules[module_name]
+            md = MDWeight(module.weight.shape, gains, parameterization,
+                          module.weight.dtype, module.weight.device)
+            parametrize.register_parametrization(module, "weight", md)
+    out = []
+    for name, _ in model.named_parameters():
+        module_name, marker, rest = name.partition(".parametrizations.weight.")
+        if not marker:
+            out.append(by_name[name])
+        elif rest == "original":  # the direction V: same layer, same flags
+            out.append(replace(by_name[f"{module_name}.weight"], name=name))
+        else:
+            out.append(ParamInfo(name, "gain", normalized=False, decayed=False))
+    return out
+
+
+class SphereDirection(torch.optim.Optimizer):
+    """Direction step on the sphere: base proposal U, relative step lr·s, projection to R."""
+
+    def __init__(self, params, lr: float, base: str = "adam", betas=(0.9, 0.999),
+                 eps: float = 1e-8, momentum: float = 0.95, nesterov: bool = True,
+                 ns_steps: int = 5, adjust_lr: str = "none"):
+        if base not in ("adam", "muon"):
+            raise ValueError(f"base {base!r}; allowed: adam, muon")
+        super().__init__(params, dict(lr=lr, base=base, betas=betas, eps=eps,
+                                      momentum=momentum, nesterov=nesterov,
+                                      ns_steps=ns_steps, adjust_lr=adjust_lr))
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p]["radius"] = p.detach().norm()
+
+    def _proposal(self, group: dict, p: torch.Tensor) -> torch.Tensor:
+        state, grad = self.state[p], p.grad
+        if group["base"] == "adam":
+            b1, b2 = group["betas"]
+            if "exp_avg" not in state:
+                state["step"] = 0
+                state["exp_avg"], state["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
+            state["step"] += 1
+            t = state["step"]
+            state["exp_avg"].lerp_(grad, 1 - b1)
+            state["exp_avg_sq"].mul_(b2).addcmul_(grad, grad, value=1 - b2)
+            denom = (state["exp_avg_sq"] / (1 - b2**t)).sqrt_().add_(group["eps"])
+            return state["exp_avg"] / (1 - b1**t) / denom
+        if "momentum_buffer" not in state:
+            state["momentum_buffer"] = torch.zeros_like(p)
+        buf = state["momentum_buffer"]
+        buf.lerp_(grad, 1 - group["momentum"])
+        update = grad.lerp(buf, group["momentum"]) if group["nesterov"] else buf
+        matrix = update.reshape(update.shape[0], -1)
+        return orthogonalize(matrix, group["ns_steps"]).to(p.dtype).reshape(p.shape)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                proposal = self._proposal(group, p)
+                d_out, d_in = p.shape[0], p[0].numel()
+                relative = group["lr"] * SHAPE_FACTORS[group["adjust_lr"]](d_out, d_in)
+                scale = relative * p.norm() / proposal.norm().clamp(min=1e-30)
+                p.sub_(proposal * scale)
+                p.mul_(self.state[p]["radius"] / p.norm().clamp(min=1e-30))
+        return None
