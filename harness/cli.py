@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep_args(run)
     run.add_argument("--executor", default="local", help="local (submitit) or inline")
     run.add_argument("--force", action="store_true", help="re-run complete runs too")
+    run.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                     help="steps between checkpoints (default: ~10 per run)")
     run.add_argument("--data-root", default=None,
                      help="folder holding <dataset>/ for file-backed datasets ($WDLAB_DATA)")
     plan = sub.add_parser("plan", help="print the runs a sweep means; no side effects")
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "params":
             _params(runs)
             return 0
+        from .checkpoint import Preempted
         from .data import DataError
         from .launch import EXECUTORS, launch
 
@@ -87,9 +90,13 @@ def main(argv: list[str] | None = None) -> int:
 
         meta = {k: sweep.get(k) for k in ("paper", "figure")}
         try:
-            done = launch(runs, args.results, meta, args.executor, args.force, args.data_root)
+            done = launch(runs, args.results, meta, args.executor, args.force, args.data_root,
+                          args.checkpoint_every)
         except DataError as e:
             raise SweepError(f"{args.sweep}: {e}") from None
+        except Preempted as e:
+            print(f"stopped: {e}; run the same command again to resume", file=sys.stderr)
+            return 3
         print(f"{sweep['name']} [{args.scale}]: {len(done)} run(s) executed, "
               f"{len(runs) - len(done)} already complete; results in "
               f"{args.results}/{sweep['name']}/{args.scale}/")

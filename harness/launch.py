@@ -16,13 +16,13 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from .checkpoint import CHECKPOINT, Preempted
 from .data import check_available
 from .metrics import atomic_write_text
-from .run import is_complete, train
+from .run import PROGRESS, is_complete, train
 from .sweep import Run, run_dir
 
 EXECUTORS = ("local", "inline")
-PROGRESS = ".progress"
 
 
 def pending(runs: list[Run], results: str | Path, force: bool = False) -> list[Run]:
@@ -35,18 +35,13 @@ def write_config(run: Run, folder: Path, meta: dict) -> None:
     atomic_write_text(yaml.safe_dump(record, sort_keys=False), folder / "config.yaml")
 
 
-def _train_with_progress(run: Run, folder: Path, data_root) -> dict:
-    """What a local job executes: train without a tty bar, reporting progress to a file."""
-    return train(run.config, folder, data_root, progress=False, progress_file=folder / PROGRESS)
-
-
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _wait_local(job, folder: Path, label: str) -> dict:
-    """Poll a local job, mirroring its progress file; cancel it if we are interrupted, so a
-    killed `harness run` never leaves an orphan training process behind."""
+    """Poll a local job, mirroring its progress file. If we are interrupted, the job is told
+    to checkpoint and stop (and we wait for it), so no orphan trains on behind our back."""
     bar = tqdm(desc=label, total=None, leave=False, unit="step")
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -59,17 +54,29 @@ def _wait_local(job, folder: Path, label: str) -> dict:
             except (OSError, ValueError):
                 pass  # not started yet, or caught mid-write
     except BaseException:
-        job.cancel(check=False)
-        raise
+        job.cancel(check=False)  # SIGINT: the run saves a checkpoint and raises Preempted
+        deadline = time.time() + 120
+        while not job.done() and time.time() < deadline:
+            time.sleep(0.2)
+        raise Preempted(f"interrupted; {folder} keeps its checkpoint") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
         bar.close()
-    return job.result()  # re-raises the run's exception with its traceback
+    try:
+        return job.result()  # re-raises the run's exception with its traceback
+    except Exception as e:
+        if "Preempted" in str(e):
+            raise Preempted(f"{label} was preempted; {folder} keeps its checkpoint") from None
+        raise
 
 
 def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "local",
-           force: bool = False, data_root: str | Path | None = None) -> list[Run]:
-    """Execute every pending run; returns the runs executed. Creates nothing if none pend."""
+           force: bool = False, data_root: str | Path | None = None,
+           checkpoint_every: int | None = None) -> list[Run]:
+    """Execute every pending run; returns the runs executed. Creates nothing if none pend.
+
+    A run interrupted after a checkpoint resumes from it (unless `force`); one without a
+    checkpoint starts over. A preempted run (signal -> checkpoint) raises Preempted."""
     todo = pending(runs, results, force)
     for dataset in sorted({r.config.dataset for r in todo}):
         check_available(dataset, data_root)  # before any folder exists
@@ -86,14 +93,15 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
 
     for run in tqdm(todo, desc=f"{todo[0].sweep} [{todo[0].scale}]", unit="run"):
         folder = run_dir(results, run)
-        if folder.exists():
-            shutil.rmtree(folder)  # an incomplete or forced run starts from scratch
-        folder.mkdir(parents=True)
+        resumable = (folder / CHECKPOINT).is_file() and not force
+        if folder.exists() and not resumable:
+            shutil.rmtree(folder)  # an incomplete run without a checkpoint starts over
+        folder.mkdir(parents=True, exist_ok=True)
         write_config(run, folder, meta)
         if local is None:
-            train(run.config, folder, data_root, progress=True)
+            train(run.config, folder, data_root, progress=True,
+                  checkpoint_every=checkpoint_every)
         else:
-            job = local.submit(_train_with_progress, run, folder, data_root)
+            job = local.submit(train, run.config, folder, data_root, False, checkpoint_every)
             _wait_local(job, folder, run.run_id)
-        (folder / PROGRESS).unlink(missing_ok=True)
     return todo

@@ -10,11 +10,13 @@ import json
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .data import build_dataset, eval_batches, train_batches
+from . import checkpoint
+from .data import BatchStream, build_dataset, eval_batches
 from .metrics import (
     LAYERS_SCHEMA,
     METRICS_SCHEMA,
@@ -27,6 +29,7 @@ from .optim import build_optimizer, classify, effective_lr, reparameterize, sche
 from .sweep import RunConfig
 
 DONE = "DONE"
+PROGRESS = ".progress"  # [step, total], for the launcher's progress bar
 
 
 def is_complete(run_dir: Path) -> bool:
@@ -55,9 +58,23 @@ def evaluate(model, dataset, batch_size: int, device) -> tuple[float, float]:
     return loss_sum / count, correct / count
 
 
+def _flush(out_dir: Path, metric_rows: list[dict], layer_rows: list[dict]) -> None:
+    atomic_write_parquet(metric_rows, METRICS_SCHEMA, out_dir / "metrics.parquet")
+    atomic_write_parquet(layer_rows, LAYERS_SCHEMA, out_dir / "layers.parquet")
+
+
+def _rows_before(path: Path, step: int) -> list[dict]:
+    """Rows a checkpoint at `step` had flushed (later ones may exist if a flush outran it)."""
+    return [r for r in pq.read_table(path).to_pylist() if r["step"] < step]
+
+
 def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = None,
-          progress: bool = True, progress_file: Path | None = None) -> dict:
-    """Train one run and write its results into `out_dir`. Returns the summary in DONE."""
+          progress: bool = True, checkpoint_every: int | None = None) -> dict:
+    """Train one run into `out_dir`, resuming from its checkpoint if one is there.
+
+    Checkpoints every `checkpoint_every` steps (default: ~10 per run) and when a preemption
+    signal arrives (then raises Preempted). Returns the summary written to DONE.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -71,58 +88,85 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     example = data.train[0][0][None].to(device)
     infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
-    # The group whose decay we report: normalized layers are where the papers' effects live.
-    report_group = next((g for g in optimizer.param_groups if g.get("normalized")),
-                        optimizer.param_groups[0])
     layers = LayerLogger(list(model.named_parameters()), infos)
 
     steps_per_epoch = max(len(data.train) // cfg.batch_size, 1)
     total, warmup = length_in_steps(cfg, steps_per_epoch)
-    batches = train_batches(data.train, cfg.batch_size, cfg.seed, cfg.augment, cfg.label_noise,
-                            data.num_classes)
+    batches = BatchStream(data.train, cfg.batch_size, cfg.seed, cfg.augment, cfg.label_noise,
+                          data.num_classes)
+    checkpoint_every = checkpoint_every or max(total // 10, 1)
     metric_rows: list[dict] = []
+    start = 0
+    if (out_dir / checkpoint.CHECKPOINT).is_file():
+        state = checkpoint.load(out_dir / checkpoint.CHECKPOINT)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        batches.load_state_dict(state["batches"])
+        checkpoint.set_rng_state(state["rng"])
+        start = state["step"]
+        metric_rows = _rows_before(out_dir / "metrics.parquet", start)
+        layers.rows = _rows_before(out_dir / "layers.parquet", start)
+    # The group whose lr/decay we report: normalized layers are where the papers' effects
+    # live. Picked after loading: load_state_dict replaces the group dicts.
+    report_group = next((g for g in optimizer.param_groups if g.get("normalized")),
+                        optimizer.param_groups[0])
+
+    def save_checkpoint(next_step: int) -> None:
+        _flush(out_dir, metric_rows, layers.rows)
+        checkpoint.save(out_dir / checkpoint.CHECKPOINT, {
+            "step": next_step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "batches": batches.state_dict(), "rng": checkpoint.rng_state()})
+
     started = last_log = time.perf_counter()
     samples_since_log = 0
-
     report_every = max(total // 100, 1)
     model.train()
-    for step in tqdm(range(total), desc=out_dir.name, disable=not progress, leave=False):
-        schedule_groups(optimizer, step, total, cfg, warmup)
-        x, y = next(batches)
-        x = x.to(device, non_blocking=True, memory_format=memory_format)
-        y = y.to(device, non_blocking=True)
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+    with checkpoint.preemption_guard() as stop:
+        for step in tqdm(range(start, total), desc=out_dir.name, disable=not progress,
+                         leave=False, initial=start, total=total):
+            schedule_groups(optimizer, step, total, cfg, warmup)
+            x, y = next(batches)
+            x = x.to(device, non_blocking=True, memory_format=memory_format)
+            y = y.to(device, non_blocking=True)
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
 
-        is_last = step == total - 1
-        logging = step % cfg.log_every == 0 or is_last
-        if logging:
-            layers.before_step(step)
-        optimizer.step()
-        samples_since_log += len(y)
-        if progress_file is not None and step % report_every == 0:
-            progress_file.write_text(json.dumps([step + 1, total]))
-        if not logging:
-            continue
-        layers.after_step()
-        now = time.perf_counter()
-        row = {"step": step, "lr": report_group["lr"],
-               "effective_lr": effective_lr(cfg.optimizer, report_group["lr"],
-                                            report_group.get("momentum", cfg.momentum)),
-               "weight_decay": report_group["weight_decay"], "loss": loss.item(),
-               "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
-        last_log, samples_since_log = now, 0
-        if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
-            row["eval_loss"], row["eval_accuracy"] = evaluate(model, data.test, 256, device)
-        metric_rows.append(row)
+            is_last = step == total - 1
+            logging = step % cfg.log_every == 0 or is_last
+            if logging:
+                layers.before_step(step)
+            optimizer.step()
+            samples_since_log += len(y)
+            if logging:
+                layers.after_step()
+                now = time.perf_counter()
+                row = {"step": step, "lr": report_group["lr"],
+                       "effective_lr": effective_lr(cfg.optimizer, report_group["lr"],
+                                                    report_group.get("momentum", cfg.momentum)),
+                       "weight_decay": report_group["weight_decay"], "loss": loss.item(),
+                       "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
+                last_log, samples_since_log = now, 0
+                if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
+                    row["eval_loss"], row["eval_accuracy"] = evaluate(model, data.test, 256,
+                                                                      device)
+                metric_rows.append(row)
+            if step % report_every == 0:
+                (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))
+            if stop.requested or ((step + 1) % checkpoint_every == 0 and not is_last):
+                save_checkpoint(step + 1)
+                if stop.requested:
+                    raise checkpoint.Preempted(f"signal {stop.requested} at step {step + 1}; "
+                                               f"checkpoint saved in {out_dir}")
 
-    atomic_write_parquet(metric_rows, METRICS_SCHEMA, out_dir / "metrics.parquet")
-    atomic_write_parquet(layers.rows, LAYERS_SCHEMA, out_dir / "layers.parquet")
+    _flush(out_dir, metric_rows, layers.rows)
     last = metric_rows[-1]
     summary = {"steps": total, "warmup_steps": warmup, "steps_per_epoch": steps_per_epoch,
-               "seconds": round(time.perf_counter() - started, 2), "final_loss": last["loss"],
-               "eval_loss": last.get("eval_loss"), "eval_accuracy": last.get("eval_accuracy"),
-               "device": str(device), "torch": torch.__version__}
+               "resumed_from": start, "seconds": round(time.perf_counter() - started, 2),
+               "final_loss": last["loss"], "eval_loss": last.get("eval_loss"),
+               "eval_accuracy": last.get("eval_accuracy"), "device": str(device),
+               "torch": torch.__version__}
     atomic_write_text(json.dumps(summary, indent=2) + "\n", out_dir / DONE)
+    (out_dir / checkpoint.CHECKPOINT).unlink(missing_ok=True)
+    (out_dir / PROGRESS).unlink(missing_ok=True)
     return summary

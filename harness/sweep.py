@@ -54,6 +54,8 @@ class RunConfig(BaseModel):
                             description="SGD/Muon momentum, Adam β1, Scion 1 − α")
     beta2: float = Field(0.999, ge=0, lt=1)
     # Scion / ScionC (Chou Alg. 2): the output (Sign) layer's γ_L and λ_L; C² and its decay.
+    hidden_lmo: Literal["spectral", "colnorm", "rownorm", "sign"] = "spectral"
+    output_lmo: Literal["sign", "colnorm", "rownorm", "spectral"] = "sign"
     output_lr: float | None = Field(None, gt=0)
     output_weight_decay: float | None = Field(None, ge=0)
     c2: float | None = Field(None, gt=0, description="ScionC steady-state norm² C²")
@@ -118,8 +120,12 @@ def run_id(config: RunConfig) -> str:
     """Content address of a resolved config: stable across key order and Python versions.
 
     JSON with sorted keys and Python's shortest float repr (stable since 3.1) is canonical.
+    Keys at their default value are left out, so adding a new key (with a default that keeps
+    old behaviour) does not orphan stored results; changing a default would silently change
+    what an id means, so tests/test_sweep.py pins the defaults.
     """
-    canonical = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    values = config.model_dump(mode="json", exclude_defaults=True)
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 

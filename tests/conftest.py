@@ -26,6 +26,19 @@ SMOKE_SWEEP = {
 }
 
 
+def ns5_reference(a, steps=5):
+    """Newton–Schulz quintic from Jordan et al.: X ← aX + (bXXᵀ + c(XXᵀ)²)X on the wide side,
+    after scaling to unit Frobenius norm. Written from the equations, for reference tests."""
+    ca, cb, cc = 3.4445, -4.7750, 2.0315
+    tall = a.shape[0] > a.shape[1]
+    x = a.T if tall else a
+    x = x / (x**2).sum().sqrt()
+    for _ in range(steps):
+        gram = x @ x.T
+        x = ca * x + (cb * gram + cc * gram @ gram) @ x
+    return x.T if tall else x
+
+
 @pytest.fixture
 def write_sweep(tmp_path):
     """write_sweep(dict or text, name) -> path of a sweep file in tmp_path."""

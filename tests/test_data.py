@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from harness.data import DataError, build_dataset, check_available, train_batches
+from harness.data import BatchStream, DataError, build_dataset, check_available
 
 
 def _write_cifar(folder, per_batch=20, seed=0):
@@ -62,7 +62,7 @@ def test_embedded_mnist_digits():
 
 def test_batches_are_reproducible_and_cover_an_epoch():
     data = build_dataset("synthetic")
-    a, b = train_batches(data.train, 64, seed=3), train_batches(data.train, 64, seed=3)
+    a, b = BatchStream(data.train, 64, seed=3), BatchStream(data.train, 64, seed=3)
     first_epoch = [next(a)[1] for _ in range(8)]
     assert all(torch.equal(y, next(b)[1]) for y in first_epoch)
     assert sorted(torch.cat(first_epoch).tolist()) == sorted(data.train.tensors[1].tolist())

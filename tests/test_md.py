@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import ns5_reference
 from torch import nn
 
 from harness.optim.md import GAIN_MODES, GAIN_PARAMETERIZATIONS, SphereDirection, apply_md
@@ -90,9 +91,10 @@ def test_adam_md_direction_matches_the_reference_and_its_relative_step_is_the_lr
         opt.param_groups[0]["lr"] = lr
         p.grad = grad
         opt.step()
+        # the implementation's own step, before projection: exactly the lr (Kosson Fig. 9)
+        assert opt.state[p]["relative_step"].item() == pytest.approx(lr, rel=1e-12)
     want, relative = adam_md_reference(v0, grads, lrs)
     torch.testing.assert_close(p.detach(), want, rtol=1e-10, atol=1e-12)
-    assert relative == pytest.approx(lrs, rel=1e-12)
 
 
 @pytest.mark.parametrize("base", ["adam", "muon"])
@@ -107,13 +109,25 @@ def test_direction_stays_on_the_sphere_for_100_steps(base):
     assert p.detach().norm().item() == pytest.approx(radius, rel=1e-6)
 
 
-def test_muon_md_relative_step_carries_the_shape_factor():
-    p = nn.Parameter(torch.randn(12, 3, generator=torch.Generator().manual_seed(3)))
-    opt = SphereDirection([p], lr=0.01, base="muon", adjust_lr="original")
-    before = p.detach().clone()
-    p.grad = torch.randn(12, 3)
-    opt.step()
-    relative = (p.detach() - before).norm() / before.norm()
-    # the step before projection is exactly lr·s (checked exactly for Adam above); projecting
-    # back onto the sphere changes its length by a fraction of order lr·s
-    assert relative.item() == pytest.approx(0.01 * math.sqrt(12 / 3), rel=0.02)
+@pytest.mark.parametrize("adjust", ["original", "spectral_unclamped", "none"])
+def test_muon_md_matches_a_float64_reference_on_a_wide_matrix(adjust):
+    mu, shape = 0.95, (3, 12)  # wide: "original" (factor 1) and "spectral_unclamped" differ
+    factor = {"original": 1.0, "spectral_unclamped": math.sqrt(3 / 12), "none": 1.0}[adjust]
+    g = torch.Generator().manual_seed(3)
+    v0 = torch.randn(shape, generator=g, dtype=torch.float64)
+    grads = [torch.randn(shape, generator=g, dtype=torch.float64) for _ in range(20)]
+    lrs = [0.03 * (1 - t / 25) for t in range(20)]
+    p = nn.Parameter(v0.clone())
+    opt = SphereDirection([p], lr=lrs[0], base="muon", momentum=mu, adjust_lr=adjust)
+    opt.param_groups[0]["ns_dtype"] = torch.float64
+    radius, v, buf = v0.norm(), v0.clone(), torch.zeros_like(v0)
+    for grad, lr in zip(grads, lrs):
+        opt.param_groups[0]["lr"] = lr
+        p.grad = grad.clone()
+        opt.step()
+        assert opt.state[p]["relative_step"].item() == pytest.approx(lr * factor, rel=1e-12)
+        buf = mu * buf + (1 - mu) * grad
+        u = ns5_reference(grad + mu * (buf - grad))  # Nesterov
+        step = lr * factor * v.norm() * u / u.norm()
+        v = radius * (v - step) / (v - step).norm()
+    torch.testing.assert_close(p.detach(), v, rtol=1e-9, atol=1e-12)

@@ -143,7 +143,10 @@ def test_every_optimizer_trains_through_the_loop(name, tmp_path):
     train(cfg, tmp_path, progress=False)
     metrics = pd.read_parquet(tmp_path / "metrics.parquet")
     assert metrics["loss"].notna().all() and (metrics["loss"] < 10).all()
-    assert (metrics["effective_lr"] >= metrics["lr"]).all()
+    # Defazio §3.1: γ/(1−β) for SGD; Chou eq. 3: γ·√((2−α)/α), α = 1 − momentum, for Scion
+    boost = {"sgd": 10.0, "sgdc": 10.0, "scion": math.sqrt(19.0), "scionc": math.sqrt(19.0)}
+    want = metrics["lr"] * boost.get(name, 1.0)
+    assert metrics["effective_lr"].to_numpy() == pytest.approx(want.to_numpy(), rel=1e-12)
     layers = pd.read_parquet(tmp_path / "layers.parquet")
     assert (layers["update_norm"] > 0).any()
 
@@ -156,8 +159,11 @@ def test_wsd_and_step_schedules():
     assert step[29] == 1.0 and step[30] == pytest.approx(0.1) and step[60] == pytest.approx(0.01)
 
 
+def _gamma_eff(lr, alpha):  # Chou eq. 3, written here independently of harness/optim
+    return lr * math.sqrt((2 - alpha) / alpha)
+
+
 def test_momentum_schedule_reproduces_the_cosine_effective_lr():
-    from harness.optim import effective_lr
     from harness.optim.schedules import momentum_matching
 
     alpha0, alpha_max, lr = 0.1, 0.5, 0.01
@@ -165,27 +171,28 @@ def test_momentum_schedule_reproduces_the_cosine_effective_lr():
         target = lr_factor(t, 100, "cosine")
         alpha, lr_factor_t = momentum_matching(target, alpha0, alpha_max)
         assert alpha0 - 1e-12 <= alpha <= alpha_max
-        matched = effective_lr("scion", lr * lr_factor_t, 1 - alpha)
-        baseline = effective_lr("scion", lr * target, 1 - alpha0)
-        assert matched == pytest.approx(baseline, rel=1e-9)
+        assert _gamma_eff(lr * lr_factor_t, alpha) == pytest.approx(
+            _gamma_eff(lr * target, alpha0), rel=1e-9)
         if lr_factor_t < 1:  # γ only moves once α has hit its cap
             assert alpha == alpha_max
 
 
 def test_schedule_groups_drives_scion_momentum_and_c2():
-    from harness.optim import build_optimizer, effective_lr, schedule_groups
+    from harness.optim import build_optimizer, schedule_groups
     from harness.sweep import RunConfig
 
     cfg = RunConfig(model="resnet", depth=8, width=4, dataset="synthetic", steps=100,
                     optimizer="scionc", lr=0.01, momentum=0.9, c2=1.1875,
-                    c2_final_fraction=0.25, schedule="cosine",
+                    c2_final_fraction=0.25, schedule="cosine", warmup_steps=10,
                     momentum_schedule="match_effective_lr", momentum_final=0.5)
     model = build_model("resnet", 8, 4, 3, 10)
     opt = build_optimizer("scionc", model, classify(model, torch.randn(1, 3, 16, 16)), cfg)
     hidden = next(g for g in opt.param_groups if g["name"] == "spectral")
-    for t in (0, 50, 90, 99):
-        schedule_groups(opt, t, 100, cfg, warmup=0)
-        want = effective_lr("scion", 0.01 * lr_factor(t, 100, "cosine"), 0.9)
-        assert effective_lr("scion", hidden["lr"], hidden["momentum"]) == pytest.approx(want)
+    schedule_groups(opt, 3, 100, cfg, warmup=10)  # warmup ramps γ; α stays at α0
+    assert hidden["momentum"] == 0.9 and hidden["lr"] == pytest.approx(0.01 * 4 / 10)
+    for t in (10, 50, 90, 99):
+        schedule_groups(opt, t, 100, cfg, warmup=10)
+        want = _gamma_eff(0.01 * lr_factor(t, 100, "cosine", warmup=10), 0.1)
+        assert _gamma_eff(hidden["lr"], 1 - hidden["momentum"]) == pytest.approx(want)
         assert hidden["c2"] == pytest.approx(1.1875 * lr_factor(t, 100, "cosine", 0, 0.25))
     assert hidden["momentum"] == 0.5  # α hit α_max = 0.5 near the end

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from conftest import ns5_reference
 from torch import nn
 
 from harness.optim.muon import Muon
@@ -30,7 +31,7 @@ def random_problem(shapes, seed):
     return w0, grads
 
 
-def run(optimizer_factory, w0, grads, c2_at=None):
+def run(optimizer_factory, w0, grads, c2_at=None, momentum_at=None):
     params = [nn.Parameter(w.clone()) for w in w0]
     opt = optimizer_factory(params)
     for t, gs in enumerate(grads):
@@ -38,21 +39,12 @@ def run(optimizer_factory, w0, grads, c2_at=None):
             group["lr"] = lr_at(t)
             if c2_at is not None:
                 group["c2"] = c2_at(t)
+            if momentum_at is not None:
+                group["momentum"] = momentum_at(t)
         for p, gr in zip(params, gs):
             p.grad = gr.clone()
         opt.step()
     return [p.detach() for p in params]
-
-
-def ns5_reference(a, steps=5):
-    """Newton–Schulz quintic from Jordan et al.: X ← aX + (bXXᵀ + c(XXᵀ)²)X on the wide side."""
-    ca, cb, cc = 3.4445, -4.7750, 2.0315
-    x = a.T if a.shape[0] > a.shape[1] else a
-    x = x / torch.linalg.matrix_norm(x)
-    for _ in range(steps):
-        gram = x @ x.T
-        x = ca * x + (cb * gram + cc * gram @ gram) @ x
-    return x.T if a.shape[0] > a.shape[1] else x
 
 
 def lmo_reference(name, m):
@@ -74,20 +66,22 @@ def lmo_reference(name, m):
 @pytest.mark.parametrize("lmo", ["sign", "spectral", "colnorm", "rownorm", "bias_rms"])
 @pytest.mark.parametrize("corrected", [False, True])
 def test_scion_and_scionc_match_the_reference(lmo, corrected):
-    beta, lam, c2 = 0.9, 0.3, 1.1875
-    alpha = 1 - beta
+    lam, c2 = 0.3, 1.1875
     w0, grads = random_problem(SHAPES, seed=len(lmo) + 7 * corrected)
 
     def c2_at(t):  # cosine decay of C² to a quarter (Chou Tables 3-5)
         return c2 * (0.25 + 0.75 * 0.5 * (1 + math.cos(math.pi * t / STEPS)))
 
-    got = run(lambda ps: Scion(ps, lr=0.05, momentum=beta, weight_decay=lam, lmo=lmo,
+    def alpha_at(t):  # a momentum schedule: α rises from 0.1 to 0.4 (Chou Fig. 3)
+        return 0.1 + 0.3 * t / STEPS
+
+    got = run(lambda ps: Scion(ps, lr=0.05, momentum=0.9, weight_decay=lam, lmo=lmo,
                                corrected=corrected, c2=c2, ns_dtype=torch.float64),
-              w0, grads, c2_at=c2_at)
+              w0, grads, c2_at=c2_at, momentum_at=lambda t: 1 - alpha_at(t))
     for i, w in enumerate(w0):
         x, m = w.clone(), torch.zeros_like(w)
         for t, gs in enumerate(grads):
-            gamma = lr_at(t)
+            gamma, alpha = lr_at(t), alpha_at(t)
             m = (1 - alpha) * m + alpha * gs[i]
             lam_t = (2 - alpha) / (2 * alpha * c2_at(t)) * gamma if corrected else lam
             x = x + gamma * (-lam_t * x + lmo_reference(lmo, m))

@@ -39,7 +39,31 @@ def test_run_id_ignores_key_order_and_is_pinned():
     assert run_id(a) == run_id(b)
     assert run_id(a) != run_id(a.model_copy(update={"lr": 0.1000001}))
     # Pinned: a changed canonical form would orphan every stored result.
-    assert run_id(a) == "68b0c1ca23fe"
+    assert run_id(a) == "6872678826c4"
+
+
+# Run ids leave out keys at their default (so new keys orphan nothing); a changed default
+# would silently change what stored ids mean. Change one only with a migration note.
+PINNED_DEFAULTS = {
+    "depth": 20, "width": 16, "image_size": None, "augment": "none", "label_noise": 0.0,
+    "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
+    "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,
+    "output_weight_decay": None, "c2": None,
+    "c2_final_fraction": 1.0, "ns_steps": 5, "muon_adjust_lr": "original", "adam_lr": None,
+    "adam_beta1": 0.9, "gains": "row+col", "gain_param": "softplus", "gains_lr": None,
+    "schedule": "constant", "warmup_steps": None, "warmup_epochs": None,
+    "final_lr_fraction": 0.0, "decay_fraction": 0.2, "milestones": (0.5, 0.75),
+    "step_factor": 0.1, "momentum_schedule": "constant", "momentum_final": None, "seed": 0,
+    "log_every": 1, "eval_every": None,
+}
+
+
+def test_defaults_are_pinned_and_do_not_enter_the_id():
+    defaults = {k: f.default for k, f in RunConfig.model_fields.items() if not f.is_required()}
+    assert defaults == PINNED_DEFAULTS
+    base = {k: v for k, v in SMOKE_SWEEP.items() if k in RunConfig.model_fields}
+    explicit = RunConfig.model_validate({**base, "ns_steps": 5, "gains": "row+col"})
+    assert run_id(explicit) == run_id(RunConfig.model_validate(base))
 
 
 def test_int_and_float_spellings_share_an_id(write_sweep):
@@ -129,7 +153,8 @@ def test_params_lists_every_tensor_with_its_policy(write_sweep, capsys):
     lines = capsys.readouterr().out.splitlines()
     rows = {line.split()[0]: line.split() for line in lines[2:]}
     # columns: tensor shape kind normalized decayed output group lr weight_decay lmo corrected
-    assert rows["head.weight"][5:] == ["yes", "output", "0.5", "0.004", "sign", "no"]
+    assert rows["head.weight"][5:] == ["yes", "output_sign", "0.5", "0.004", "sign", "no"]
+    assert rows["head.bias"][5:] == ["yes", "output_bias_rms", "0.5", "0.004", "bias_rms", "no"]
     assert rows["stem.0.0.weight"][3] == "yes" and rows["stem.0.0.weight"][9] == "spectral"
     assert rows["stem.0.0.weight"][10] == "yes"
     assert rows["stem.0.1.bias"][9] == "bias_rms"

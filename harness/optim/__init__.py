@@ -32,7 +32,7 @@ def _fast(model) -> dict:
 def _sgd(cls):
     def build(model, infos, cfg):
         return cls(param_groups(model, infos, cfg.lr, cfg.weight_decay), lr=cfg.lr,
-                   momentum=cfg.momentum, weight_decay=cfg.weight_decay, foreach=True)
+                   momentum=cfg.momentum, weight_decay=cfg.weight_decay, **_fast(model))
     return build
 
 
@@ -45,19 +45,23 @@ def _adam(cls, fast=True):
 
 
 def _scion(corrected: bool):
-    """Hidden matrices: Spectral; output layer: Sign with its own γ_L, λ_L (never corrected,
-    Chou App. D); vectors: BiasRMS. ScionC corrects all but the output layer."""
+    """Hidden matrices: `hidden_lmo` (Spectral); output layer: `output_lmo` (Sign) with its
+    own γ_L, λ_L, and its bias, never corrected (Chou App. D); vectors: BiasRMS. ScionC
+    corrects everything else."""
     def build(model, infos, cfg):
-        roles = partition(model, infos, lambda i: "output" if i.output else i.lmo)
+        def role(i):
+            lmo = {"spectral": cfg.hidden_lmo, "sign": cfg.output_lmo}.get(i.lmo, i.lmo)
+            return ("output_" if i.output else "") + lmo
         groups = []
-        for role, params in roles.items():
-            is_output = role == "output"
+        for name, params in partition(model, infos, role).items():
+            is_output = name.startswith("output_")
             groups.append({
-                "name": role, "params": params, "lmo": "sign" if is_output else role,
+                "name": name, "params": params, "lmo": name.removeprefix("output_"),
                 "lr": (cfg.output_lr or cfg.lr) if is_output else cfg.lr,
                 "weight_decay": (cfg.output_weight_decay if is_output and
                                  cfg.output_weight_decay is not None else cfg.weight_decay),
-                "corrected": corrected and not is_output, "normalized": role == "spectral"})
+                "corrected": corrected and not is_output,
+                "normalized": name == cfg.hidden_lmo})
         return Scion(groups, lr=cfg.lr, momentum=cfg.momentum, c2=cfg.c2,
                      ns_steps=cfg.ns_steps)
     return build
@@ -67,7 +71,7 @@ def _muon(model, infos, cfg):
     """Muon on hidden matrices (conv kernels included); AdamW on the output layer (decayed)
     and on gains/biases (not decayed), at `adam_lr`."""
     roles = partition(model, infos, lambda i: "output" if i.output else
-                      "matrix" if i.lmo == "spectral" else "vector")
+                      "matrix" if i.decayed else "vector")
     parts = []
     if "matrix" in roles:
         parts.append(Muon([{"name": "matrix", "params": roles["matrix"], "max_lr": cfg.lr,
@@ -140,7 +144,7 @@ def schedule_groups(optimizer, step: int, total: int, cfg, warmup: int) -> None:
     factor = lr_factor(step, total, cfg.schedule, warmup, cfg.final_lr_fraction,
                        cfg.decay_fraction, cfg.milestones, cfg.step_factor)
     momentum = None
-    if cfg.momentum_schedule == "match_effective_lr":
+    if cfg.momentum_schedule == "match_effective_lr" and step >= warmup:
         # The lr schedule becomes the *effective* lr's; α rises first, then γ falls (Chou Fig. 3).
         alpha, factor = momentum_matching(factor, 1.0 - cfg.momentum, 1.0 - cfg.momentum_final)
         momentum = 1.0 - alpha

@@ -91,12 +91,13 @@ class SphereDirection(torch.optim.Optimizer):
 
     def __init__(self, params, lr: float, base: str = "adam", betas=(0.9, 0.999),
                  eps: float = 1e-8, momentum: float = 0.95, nesterov: bool = True,
-                 ns_steps: int = 5, adjust_lr: str = "none"):
+                 ns_steps: int = 5, adjust_lr: str = "none", ns_dtype=None):
         if base not in ("adam", "muon"):
             raise ValueError(f"base {base!r}; allowed: adam, muon")
         super().__init__(params, dict(lr=lr, base=base, betas=betas, eps=eps,
                                       momentum=momentum, nesterov=nesterov,
-                                      ns_steps=ns_steps, adjust_lr=adjust_lr))
+                                      ns_steps=ns_steps, adjust_lr=adjust_lr,
+                                      ns_dtype=ns_dtype))
         for group in self.param_groups:
             for p in group["params"]:
                 self.state[p]["radius"] = p.detach().norm()
@@ -120,7 +121,8 @@ class SphereDirection(torch.optim.Optimizer):
         buf.lerp_(grad, 1 - group["momentum"])
         update = grad.lerp(buf, group["momentum"]) if group["nesterov"] else buf
         matrix = update.reshape(update.shape[0], -1)
-        return orthogonalize(matrix, group["ns_steps"]).to(p.dtype).reshape(p.shape)
+        ortho = orthogonalize(matrix, group["ns_steps"], dtype=group["ns_dtype"])
+        return ortho.to(p.dtype).reshape(p.shape)
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -132,6 +134,8 @@ class SphereDirection(torch.optim.Optimizer):
                 d_out, d_in = p.shape[0], p[0].numel()
                 relative = group["lr"] * SHAPE_FACTORS[group["adjust_lr"]](d_out, d_in)
                 scale = relative * p.norm() / proposal.norm().clamp(min=1e-30)
-                p.sub_(proposal * scale)
+                step = proposal * scale
+                self.state[p]["relative_step"] = step.norm() / p.norm()  # = lr·s (Kosson Fig. 9)
+                p.sub_(step)
                 p.mul_(self.state[p]["radius"] / p.norm().clamp(min=1e-30))
         return None

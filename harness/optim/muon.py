@@ -79,8 +79,13 @@ class Combined:
         return [g for o in self.optimizers for g in o.param_groups]
 
     def step(self, closure=None):
+        loss = None
+        if closure is not None:  # evaluate once, then step every part on those gradients
+            with torch.enable_grad():
+                loss = closure()
         for o in self.optimizers:
             o.step()
+        return loss
 
     def zero_grad(self, set_to_none: bool = True):
         for o in self.optimizers:

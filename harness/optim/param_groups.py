@@ -71,11 +71,11 @@ def classify(model: nn.Module, example: torch.Tensor) -> list[ParamInfo]:
             else:
                 kind = "other"
             is_matrix = kind in ("conv", "linear") or (kind == "other" and p.ndim >= 2)
-            is_output = is_matrix and module_name == output
+            is_output = module_name == output and kind in ("conv", "linear", "bias")
             infos.append(ParamInfo(
                 name, kind, normalized=is_matrix and module_name in normalized,
                 decayed=is_matrix, output=is_output,
-                lmo="sign" if is_output else "spectral" if is_matrix else "bias_rms"))
+                lmo=("sign" if is_output else "spectral") if is_matrix else "bias_rms"))
     return infos
 
 

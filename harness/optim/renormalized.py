@@ -16,12 +16,16 @@ import torch
 class RenormalizedAdamW(torch.optim.AdamW):
     @torch.no_grad()
     def step(self, closure=None):
+        loss = None
+        if closure is not None:  # gradients first: the snapshot below selects on them
+            with torch.enable_grad():
+                loss = closure()
         before = []
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             shrink = 1.0 - group["lr"] * group["weight_decay"]
             before.append((params, torch._foreach_mul(params, shrink), group["eps"]))
-        loss = super().step(closure)
+        super().step()
         for params, decayed, eps in before:
             if not params:
                 continue

@@ -6,8 +6,9 @@ Per group l, with α = 1 − momentum (Chou's momentum convention, m ← (1−α
     θ ← θ + γ_l·(−λ_l·θ + lmo_l(m))
 
 ScionC replaces λ_l on groups flagged `corrected` (those where ⟨θ, u⟩ → 0, i.e. all but the
-output layer, Chou App. D) by λ_t,l = (2 − α_t)/(2·α_t·C²_t,l)·γ_t,l, so the steady-state
-‖θ‖² stays at the scheduled C² whatever the lr schedule does. The λ applied at the last step
+output layer, Chou App. D) by λ_t,l = (2 − α_t)/(2·α_t·C²_t,l)·γ_t,l, so the steady state
+‖θ‖² ≈ C²·‖u‖² (Chou eq. 4; ‖u‖² = d_out for BiasRMS) follows the scheduled C² whatever the
+lr schedule does. The λ applied at the last step
 is left in `group["weight_decay"]` for logging.
 """
 

@@ -1,0 +1,80 @@
+"""Full training state to disk and back, and turning SLURM's warning signals into a checkpoint.
+
+A checkpoint holds everything the next step depends on: model, optimizer, the batch stream's
+position and generator, torch's RNG, and the step. Metric rows are flushed to the run's Parquet
+files at the same moment, so a resumed run continues both from one consistent point.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+CHECKPOINT = "checkpoint.pt"
+# SLURM sends SIGTERM before killing a job (and --signal=USR1@t before its time limit);
+# submitit's local executor uses SIGUSR2 for its own timeout warning and SIGINT to cancel;
+# SIGINT is also Ctrl-C: it too saves a checkpoint and stops.
+PREEMPTION_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)
+
+
+class Preempted(RuntimeError):
+    """The run saved a checkpoint after a preemption signal and stopped; re-run to resume."""
+
+
+def save(path: Path, state: dict) -> None:
+    fd, tmp = tempfile.mkstemp(dir=Path(path).parent, prefix=".checkpoint.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path) -> dict:
+    # Our own file, holding generator states and tensors only.
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def rng_state() -> dict:
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+class StopFlag:
+    requested: int | None = None  # the signal number, once one arrived
+
+
+@contextmanager
+def preemption_guard():
+    """While active, the preemption signals set a flag instead of killing the process, so
+    the loop can finish its step, checkpoint and raise Preempted."""
+    flag = StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag  # signal handlers can only be installed from the main thread
+        return
+
+    def handler(signum, frame):
+        flag.requested = signum
+
+    previous = {s: signal.signal(s, handler) for s in PREEMPTION_SIGNALS}
+    try:
+        yield flag
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)

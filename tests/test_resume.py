@@ -1,0 +1,82 @@
+"""Exact resume: a run killed (SIGKILL) or preempted (SIGTERM) at a random step and run again
+writes the same Parquet as a run that was never interrupted (wall-clock columns aside)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from conftest import SMOKE_SWEEP
+
+from harness.cli import main
+from harness.sweep import expand, run_dir
+
+TIMING = ["samples_per_s"]  # wall-clock: differs between any two runs
+
+
+@pytest.fixture
+def sweep(write_sweep):
+    config = copy.deepcopy(SMOKE_SWEEP)
+    config.update(steps=300, momentum=0.9, schedule="cosine", augment="crop", label_noise=0.2,
+                  dataset="synthetic", eval_every=100)
+    return write_sweep(config)
+
+
+def _command(sweep, results):
+    return ["run", str(sweep), "--scale", "smoke", "--results", str(results),
+            "--executor", "inline", "--checkpoint-every", "13"]
+
+
+def _start_and_stop(sweep, results, sig, tmp_path):
+    """Start a run in a subprocess, send `sig` once it passes a random step, wait for exit."""
+    (run,) = expand(sweep, "smoke")
+    progress = run_dir(results, run) / ".progress"
+    target = random.randint(20, 250)
+    proc = subprocess.Popen([sys.executable, "-m", "harness", *_command(sweep, results)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if json.loads(progress.read_text())[0] >= target:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    assert proc.poll() is None, f"run ended before step {target}: {proc.communicate()}"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    return run, proc.returncode, err, target
+
+
+def _frames(folder):
+    return [pd.read_parquet(folder / f).drop(columns=TIMING, errors="ignore")
+            for f in ("metrics.parquet", "layers.parquet")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_interrupted_run_resumes_to_identical_parquet(sweep, tmp_path, sig):
+    reference = tmp_path / "uninterrupted"
+    assert main(_command(sweep, reference)) == 0
+
+    results = tmp_path / "interrupted"
+    run, code, err, target = _start_and_stop(sweep, results, sig, tmp_path)
+    folder = run_dir(results, run)
+    assert not (folder / "DONE").exists()
+    assert (folder / "checkpoint.pt").is_file()
+    if sig == signal.SIGTERM:  # preemption: checkpoint at once, say so, exit 3
+        assert code == 3 and "run the same command again to resume" in err, err
+    assert main(_command(sweep, results)) == 0
+    summary = json.loads((folder / "DONE").read_text())
+    assert summary["resumed_from"] > 0, "restarted from scratch instead of resuming"
+    if sig == signal.SIGTERM:
+        assert summary["resumed_from"] >= target
+    for got, want in zip(_frames(folder), _frames(run_dir(reference, run))):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert not (folder / "checkpoint.pt").exists()
