@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .data import SHAPES
+from .data import SHAPES, TOKENS, example_input
 from .models import build_model
 from .optim import build_optimizer, classify, reparameterize
 from .sweep import Run
@@ -13,11 +13,11 @@ from .sweep import Run
 def describe(run: Run) -> list[dict]:
     """One row per parameter: shape, kind, normalized/decayed/output, its group's lr and λ."""
     cfg = run.config
-    channels, classes, side = SHAPES[cfg.dataset]
-    side = cfg.image_size or side
+    channels, classes, _ = SHAPES[cfg.dataset]
+    size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model, cfg.depth, cfg.width, channels, classes)
-    infos = reparameterize(model, classify(model, torch.zeros(1, channels, side, side)), cfg)
+    infos = reparameterize(model, classify(model, example_input(cfg.dataset, size)), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     group_of = {id(p): g for g in optimizer.param_groups for p in g["params"]}
     params = dict(model.named_parameters())

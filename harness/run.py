@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import checkpoint
-from .data import BatchStream, build_dataset, eval_batches
+from .data import TOKENS, BatchStream, build_dataset, eval_batches
 from .metrics import (
     LAYERS_SCHEMA,
     METRICS_SCHEMA,
@@ -44,16 +44,32 @@ def length_in_steps(cfg: RunConfig, steps_per_epoch: int) -> tuple[int, int]:
     return max(total, 1), min(warmup, max(total - 1, 0))
 
 
+def to_device(x, y, device, memory_format=torch.preserve_format):
+    """Images keep their dtype; token windows (stored as uint8/int) become int64 indices."""
+    if not x.is_floating_point():
+        x = x.long()
+    x = x.to(device, non_blocking=True, memory_format=memory_format)
+    return x, y.long().to(device, non_blocking=True)
+
+
+def loss_fn(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy for classes (B, C) and next tokens (B, T, V) alike."""
+    return F.cross_entropy(logits.flatten(0, -2), y.flatten(), reduction=reduction)
+
+
 @torch.no_grad()
-def evaluate(model, dataset, batch_size: int, device) -> tuple[float, float]:
+def evaluate(model, dataset, batch_size: int, device, max_batches: int = 50):
+    """(mean loss, accuracy) per predicted item (image or token) on up to `max_batches`."""
     model.eval()
     loss_sum, correct, count = 0.0, 0, 0
-    for x, y in eval_batches(dataset, batch_size):
-        x, y = x.to(device), y.to(device)
+    for i, (x, y) in enumerate(eval_batches(dataset, batch_size)):
+        if i == max_batches:
+            break
+        x, y = to_device(x, y, device)
         logits = model(x)
-        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-        count += len(y)
+        loss_sum += loss_fn(logits, y, reduction="sum").item()
+        correct += (logits.argmax(-1) == y).sum().item()
+        count += y.numel()
     model.train()
     return loss_sum / count, correct / count
 
@@ -80,12 +96,13 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(cfg.seed)
 
-    data = build_dataset(cfg.dataset, data_root, cfg.image_size)
+    size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
+    data = build_dataset(cfg.dataset, data_root, size)
     model = build_model(cfg.model, cfg.depth, cfg.width, data.channels, data.num_classes)
     # channels_last: ~20 % faster convs on CPU (oneDNN) and on tensor-core GPUs.
     memory_format = torch.channels_last if data.train[0][0].dim() == 3 else torch.preserve_format
     model = model.to(device, memory_format=memory_format)
-    example = data.train[0][0][None].to(device)
+    example, _ = to_device(data.train[0][0][None], data.train[0][1][None], device)
     infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     layers = LayerLogger(list(model.named_parameters()), infos)
@@ -126,9 +143,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                          leave=False, initial=start, total=total):
             schedule_groups(optimizer, step, total, cfg, warmup)
             x, y = next(batches)
-            x = x.to(device, non_blocking=True, memory_format=memory_format)
-            y = y.to(device, non_blocking=True)
-            loss = F.cross_entropy(model(x), y)
+            x, y = to_device(x, y, device, memory_format)
+            loss = loss_fn(model(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
 
@@ -148,8 +164,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                        "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
                 last_log, samples_since_log = now, 0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
-                    row["eval_loss"], row["eval_accuracy"] = evaluate(model, data.test, 256,
-                                                                      device)
+                    row["eval_loss"], row["eval_accuracy"] = evaluate(
+                        model, data.test, 256 if data.train[0][0].dim() > 1 else 32, device)
                 metric_rows.append(row)
             if step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))

@@ -45,7 +45,8 @@ def test_run_id_ignores_key_order_and_is_pinned():
 # Run ids leave out keys at their default (so new keys orphan nothing); a changed default
 # would silently change what stored ids mean. Change one only with a migration note.
 PINNED_DEFAULTS = {
-    "depth": 20, "width": 16, "image_size": None, "augment": "none", "label_noise": 0.0,
+    "depth": 20, "width": 16, "image_size": None, "seq_len": None, "augment": "none",
+    "label_noise": 0.0,
     "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
     "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,
     "output_weight_decay": None, "c2": None,
@@ -153,8 +154,8 @@ def test_params_lists_every_tensor_with_its_policy(write_sweep, capsys):
     lines = capsys.readouterr().out.splitlines()
     rows = {line.split()[0]: line.split() for line in lines[2:]}
     # columns: tensor shape kind normalized decayed output group lr weight_decay lmo corrected
-    assert rows["head.weight"][5:] == ["yes", "output_sign", "0.5", "0.004", "sign", "no"]
-    assert rows["head.bias"][5:] == ["yes", "output_bias_rms", "0.5", "0.004", "bias_rms", "no"]
+    assert rows["head.weight"][5:] == ["yes", "io_sign", "0.5", "0.004", "sign", "no"]
+    assert rows["head.bias"][5:] == ["yes", "io_bias_rms", "0.5", "0.004", "bias_rms", "no"]
     assert rows["stem.0.0.weight"][3] == "yes" and rows["stem.0.0.weight"][9] == "spectral"
     assert rows["stem.0.0.weight"][10] == "yes"
     assert rows["stem.0.1.bias"][9] == "bias_rms"

@@ -5,18 +5,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import torch
+
 from .batches import BatchStream, eval_batches
 from .images import DataError, ImageData, cifar10, imagenet, mnist5k, synthetic
+from .tokens import fineweb, stdlib_bytes
 
-DATASETS = {"mnist5k": mnist5k, "cifar10": cifar10, "imagenet": imagenet, "synthetic": synthetic}
+DATASETS = {"mnist5k": mnist5k, "cifar10": cifar10, "imagenet": imagenet,
+            "synthetic": synthetic, "stdlib_bytes": stdlib_bytes, "fineweb_edu": fineweb,
+            "fineweb10b": fineweb}
 # (channels, classes, native side) of each set, for building a model without loading data.
+# For token sets: (vocabulary, vocabulary, default sequence length).
 SHAPES = {"mnist5k": (1, 10, 32), "cifar10": (3, 10, 32), "imagenet": (3, 1000, 224),
-          "synthetic": (3, 10, 16)}
+          "synthetic": (3, 10, 16), "stdlib_bytes": (256, 256, 256),
+          "fineweb_edu": (50304, 50304, 1024), "fineweb10b": (50304, 50304, 1024)}
+TOKENS = {"stdlib_bytes", "fineweb_edu", "fineweb10b"}
 # Datasets that read files under a data root (the others ship with a package or are generated).
-NEEDS_ROOT = {"cifar10": "cifar-10-batches-py", "imagenet": "train"}
+NEEDS_ROOT = {"cifar10": "cifar-10-batches-py", "imagenet": "train", "fineweb_edu": ".",
+              "fineweb10b": "."}
 
-__all__ = ["DATASETS", "SHAPES", "BatchStream", "DataError", "ImageData", "build_dataset",
-           "check_available", "data_root", "eval_batches"]
+__all__ = ["DATASETS", "SHAPES", "TOKENS", "BatchStream", "DataError", "ImageData",
+           "build_dataset", "check_available", "data_root", "eval_batches", "example_input"]
 
 
 def data_root(dataset: str, root: str | Path | None = None) -> Path | None:
@@ -35,8 +44,16 @@ def check_available(dataset: str, root: str | Path | None = None) -> None:
                             f"to the folder holding {dataset}/")
 
 
-def build_dataset(name: str, root: str | Path | None = None,
-                  image_size: int | None = None) -> ImageData:
+def example_input(dataset: str, size: int | None = None) -> torch.Tensor:
+    """A zero batch of one, shaped like the dataset's inputs (for tracing a model)."""
+    channels, _, native = SHAPES[dataset]
+    if dataset in TOKENS:
+        return torch.zeros(1, size or native, dtype=torch.long)
+    return torch.zeros(1, channels, size or native, size or native)
+
+
+def build_dataset(name: str, root: str | Path | None = None, size: int | None = None) -> ImageData:
+    """`size`: image side or sequence length (None: the dataset's native one)."""
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; allowed: {', '.join(DATASETS)}")
-    return DATASETS[name](data_root(name, root), image_size)
+    return DATASETS[name](data_root(name, root), size)

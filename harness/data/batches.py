@@ -81,7 +81,8 @@ class BatchStream:
             rest = self.order[start:].split(self.batch_size)
             batches = [b.tolist() for b in rest if len(b) == self.batch_size]
             self._loader = iter(DataLoader(self.dataset, batch_sampler=batches,
-                                           num_workers=self.workers, pin_memory=True))
+                                           num_workers=self.workers,
+                                           pin_memory=torch.cuda.is_available()))
         return next(self._loader)
 
 

@@ -1,10 +1,13 @@
-"""Model registry: name in a sweep file -> constructor(depth, width, in_channels, num_classes)."""
+"""Model registry: name in a sweep file -> constructor(depth, width, in_channels, num_classes).
+
+For token data `in_channels` and `num_classes` are both the vocabulary size."""
 
 from __future__ import annotations
 
+from .gpt import gpt
 from .resnet import resnet
 
-MODELS = {"resnet": resnet}
+MODELS = {"resnet": resnet, "gpt": gpt}
 
 
 def build_model(name: str, depth: int, width: int, in_channels: int, num_classes: int):

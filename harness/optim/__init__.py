@@ -45,33 +45,32 @@ def _adam(cls, fast=True):
 
 
 def _scion(corrected: bool):
-    """Hidden matrices: `hidden_lmo` (Spectral); output layer: `output_lmo` (Sign) with its
-    own γ_L, λ_L, and its bias, never corrected (Chou App. D); vectors: BiasRMS. ScionC
-    corrects everything else."""
+    """Hidden matrices: `hidden_lmo` (Spectral). The input/output layers ("io": embeddings,
+    the output layer and its bias): `output_lmo` (Sign) at their own γ_L, λ_L, never corrected
+    (Chou §3.2, App. D). Vectors: BiasRMS. ScionC corrects all but the io groups."""
     def build(model, infos, cfg):
         def role(i):
             lmo = {"spectral": cfg.hidden_lmo, "sign": cfg.output_lmo}.get(i.lmo, i.lmo)
-            return ("output_" if i.output else "") + lmo
+            return ("io_" if i.output or i.kind == "embedding" else "") + lmo
         groups = []
         for name, params in partition(model, infos, role).items():
-            is_output = name.startswith("output_")
+            io = name.startswith("io_")
             groups.append({
-                "name": name, "params": params, "lmo": name.removeprefix("output_"),
-                "lr": (cfg.output_lr or cfg.lr) if is_output else cfg.lr,
-                "weight_decay": (cfg.output_weight_decay if is_output and
+                "name": name, "params": params, "lmo": name.removeprefix("io_"),
+                "lr": (cfg.output_lr or cfg.lr) if io else cfg.lr,
+                "weight_decay": (cfg.output_weight_decay if io and
                                  cfg.output_weight_decay is not None else cfg.weight_decay),
-                "corrected": corrected and not is_output,
-                "normalized": name == cfg.hidden_lmo})
+                "corrected": corrected and not io, "normalized": name == cfg.hidden_lmo})
         return Scion(groups, lr=cfg.lr, momentum=cfg.momentum, c2=cfg.c2,
                      ns_steps=cfg.ns_steps)
     return build
 
 
 def _muon(model, infos, cfg):
-    """Muon on hidden matrices (conv kernels included); AdamW on the output layer (decayed)
-    and on gains/biases (not decayed), at `adam_lr`."""
-    roles = partition(model, infos, lambda i: "output" if i.output else
-                      "matrix" if i.decayed else "vector")
+    """Muon on hidden matrices (conv kernels included); AdamW on the output layer and the
+    embeddings (decayed) and on gains/biases (not decayed), at `adam_lr`."""
+    roles = partition(model, infos, lambda i: "output" if i.output or i.kind == "embedding"
+                      else "matrix" if i.decayed else "vector")
     parts = []
     if "matrix" in roles:
         parts.append(Muon([{"name": "matrix", "params": roles["matrix"], "max_lr": cfg.lr,

@@ -56,8 +56,12 @@ def trace_roles(model: nn.Module, example: torch.Tensor) -> tuple[set[str], str 
 
 
 def classify(model: nn.Module, example: torch.Tensor) -> list[ParamInfo]:
-    """One ParamInfo per parameter, in model order."""
+    """One ParamInfo per parameter, in model order.
+
+    A model may set `hidden_linears_are_normalized = True` (transformers, Defazio §6): then
+    every linear weight but the output layer counts as normalized."""
     normalized, output = trace_roles(model, example)
+    all_hidden = getattr(model, "hidden_linears_are_normalized", False)
     infos = []
     for module_name, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
@@ -66,16 +70,23 @@ def classify(model: nn.Module, example: torch.Tensor) -> list[ParamInfo]:
                 kind = "norm"
             elif pname == "bias":
                 kind = "bias"
+            elif isinstance(module, nn.Embedding):
+                kind = "embedding"
             elif isinstance(module, WEIGHTED):
                 kind = "conv" if isinstance(module, nn.modules.conv._ConvNd) else "linear"
             else:
                 kind = "other"
-            is_matrix = kind in ("conv", "linear") or (kind == "other" and p.ndim >= 2)
+            is_matrix = kind in ("conv", "linear", "embedding") or (kind == "other" and
+                                                                     p.ndim >= 2)
             is_output = module_name == output and kind in ("conv", "linear", "bias")
-            infos.append(ParamInfo(
-                name, kind, normalized=is_matrix and module_name in normalized,
-                decayed=is_matrix, output=is_output,
-                lmo=("sign" if is_output else "spectral") if is_matrix else "bias_rms"))
+            is_normalized = is_matrix and not is_output and kind != "embedding" and (
+                module_name in normalized or (all_hidden and kind == "linear"))
+            # Scion's oracles: Sign for the output layer and embeddings (Chou §3.2),
+            # Spectral for hidden matrices, BiasRMS for vectors.
+            lmo = ("sign" if is_output or kind == "embedding" else "spectral") if is_matrix \
+                else "bias_rms"
+            infos.append(ParamInfo(name, kind, normalized=is_normalized, decayed=is_matrix,
+                                   output=is_output, lmo=lmo))
     return infos
 
 

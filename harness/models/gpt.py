@@ -1,0 +1,90 @@
+"""A Llama-3-style decoder (Defazio §6's 120M model family): pre-RMSNorm blocks, rotary
+position embeddings, SwiGLU MLP, no biases, untied output head. `width`/`depth` scale it
+from the 2-core mini (4 × 128, byte vocabulary) to the paper's 120M (12 × 768).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def rotary(x: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
+    """Rotate channel pairs of (B, H, T, D) by position-dependent angles (RoPE)."""
+    t, d = x.shape[-2], x.shape[-1]
+    freqs = base ** (-torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d)
+    angles = torch.arange(t, device=x.device, dtype=torch.float32)[:, None] * freqs
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    return torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).flatten(-2)
+
+
+class Attention(nn.Module):
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(width, 3 * width, bias=False)
+        self.proj = nn.Linear(width, width, bias=False)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(rotary(q), rotary(k), v, is_causal=True)
+        return self.proj(y.transpose(1, 2).reshape(b, t, c))
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, width: int, hidden: int):
+        super().__init__()
+        self.gate = nn.Linear(width, hidden, bias=False)
+        self.up = nn.Linear(width, hidden, bias=False)
+        self.down = nn.Linear(hidden, width, bias=False)
+
+    def forward(self, x):
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class Block(nn.Module):
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.attn_norm, self.mlp_norm = nn.RMSNorm(width), nn.RMSNorm(width)
+        self.attn = Attention(width, heads)
+        # Llama's 8/3·width hidden size, rounded up to a multiple of 64.
+        self.mlp = SwiGLU(width, 64 * -(-(8 * width // 3) // 64))
+
+    def forward(self, x):
+        x = x + self.attn(self.attn_norm(x))
+        return x + self.mlp(self.mlp_norm(x))
+
+
+class GPT(nn.Module):
+    # Defazio §6 / Chou §1: in transformers every linear layer except the output head counts as
+    # "normalized" for the corrected decay, though no norm follows it directly.
+    hidden_linears_are_normalized = True
+
+    def __init__(self, vocab: int, width: int, depth: int, heads: int | None = None):
+        super().__init__()
+        heads = heads or max(width // 64, 1)
+        if width % heads or (width // heads) % 2:
+            raise ValueError(f"gpt width {width} must split into {heads} heads of even size")
+        self.embed = nn.Embedding(vocab, width)
+        self.blocks = nn.ModuleList(Block(width, heads) for _ in range(depth))
+        self.norm = nn.RMSNorm(width)
+        self.head = nn.Linear(width, vocab, bias=False)
+        for name, p in self.named_parameters():
+            if p.ndim == 2:
+                nn.init.normal_(p, std=0.02)
+            if name.endswith(("proj.weight", "down.weight")):  # GPT-2's residual scaling
+                nn.init.normal_(p, std=0.02 / (2 * depth) ** 0.5)
+
+    def forward(self, tokens):
+        x = self.embed(tokens)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x))
+
+
+def gpt(depth: int, width: int, in_channels: int = 256, num_classes: int = 256) -> GPT:
+    """Registry constructor: for token data `num_classes` is the vocabulary size."""
+    return GPT(num_classes, width, depth)
