@@ -8,7 +8,7 @@ SCALE ?= mini
 RESULTS ?= results
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 clean-venv
+.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 clean-venv
 
 venv: $(STAMP)
 
@@ -36,6 +36,10 @@ defazio-figure-3: venv
 defazio-figure-2: venv
 	$(BIN)/harness run experiments/defazio2025/figure2.yaml --scale $(SCALE) --results $(RESULTS)
 	$(BIN)/python -m analysis defazio2025-fig2 --scale $(SCALE) --results $(RESULTS)
+
+defazio-figure-4: venv
+	$(BIN)/harness run experiments/defazio2025/figure4.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/python -m analysis defazio2025-fig4 --scale $(SCALE) --results $(RESULTS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -15,6 +15,7 @@ from .load import ResultsError
 ARTIFACTS = {  # name -> (draw function, sweep file it reads)
     "defazio2025-fig2": (defazio2025.figure2, "experiments/defazio2025/figure2.yaml"),
     "defazio2025-fig3": (defazio2025.figure3, "experiments/defazio2025/figure3.yaml"),
+    "defazio2025-fig4": (defazio2025.figure4, "experiments/defazio2025/figure4.yaml"),
 }
 
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out or Path(args.results) / "figures")
     try:
         report = draw(sweep_file, args.scale, args.results, out)
-    except (ResultsError, SweepError) as e:
+    except (ResultsError, SweepError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     claims_file = out / f"{args.artifact.replace('-', '_')}_{args.scale}.claims.json"

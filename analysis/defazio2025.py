@@ -129,3 +129,89 @@ def figure3(sweep_file, scale: str, results, out_dir) -> dict:
     paths = _draw(run, scale, "3", "‖g‖/‖w‖ tracks the schedule, then blows up", verdicts,
                   out_dir)
     return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+
+
+FIG4_NORM_DROP = 0.15  # AdamW's normalized-weight norm must fall by at least this much
+
+
+def norms_over_time(layers: pd.DataFrame) -> pd.DataFrame:
+    """Per logged step: ‖g‖ over all tensors, ‖w‖ over the normalized (corrected) layers."""
+    squares = layers.assign(g2=layers["grad_norm"] ** 2, w2=layers["weight_norm"] ** 2)
+    grad = np.sqrt(squares.groupby("step")["g2"].sum())
+    weight = np.sqrt(squares[squares["normalized"]].groupby("step")["w2"].sum())
+    return pd.DataFrame({"grad_norm": grad, "weight_norm": weight})
+
+
+def _best_per_optimizer(runs: list[dict]) -> dict[str, dict]:
+    """The paper plots each optimizer at its best lr: lowest final eval (else train) loss."""
+    def final(run):
+        m = run["metrics"]
+        column = "eval_loss" if m["eval_loss"].notna().any() else "loss"
+        return m[column].dropna().iloc[-1]
+    best: dict[str, dict] = {}
+    for run in runs:
+        name = run["config"]["optimizer"]
+        if name not in best or final(run) < final(best[name]):
+            best[name] = run
+    return best
+
+
+def _change(series: pd.Series, start: float, stop: float) -> float:
+    """Relative change of a series between two fractions of the run (window means)."""
+    last = series.index.max()
+    a = series[(series.index >= start * last) & (series.index <= (start + 0.05) * last)].mean()
+    b = series[series.index >= (stop - 0.05) * last].mean()
+    return float(b / a - 1)
+
+
+def figure4(sweep_file, scale: str, results, out_dir) -> dict:
+    """AdamW vs AdamC: loss, gradient norm and weight norm over training."""
+    best = _best_per_optimizer(load_runs(sweep_file, scale, results))
+    missing = {"adamw", "adamc"} - set(best)
+    if missing:
+        raise ValueError(f"figure 4 needs both adamw and adamc runs; missing {missing}")
+    fig, axes = style.plt.subplots(1, 3, figsize=(13, 4))
+    changes, finals = {}, {}
+    for name, color in (("adamw", "#1f77b4"), ("adamc", "#d62728")):
+        run = best[name]
+        metrics = run["metrics"].set_index("step")
+        norms = norms_over_time(run["layers"])
+        span = max(len(metrics) // 50, 1)
+        label = f"{name.replace('adam', 'Adam').replace('w', 'W').replace('c', 'C')} " \
+                f"(lr {run['config']['lr']})"
+        axes[0].plot(metrics.index, metrics["loss"].ewm(span=span).mean(), color=color,
+                     label=label)
+        axes[1].plot(norms.index, norms["grad_norm"].ewm(span=span).mean(), color=color)
+        axes[2].plot(norms.index, norms["weight_norm"], color=color)
+        changes[name] = {"weight": _change(norms["weight_norm"], 0.5, 1.0),
+                         "grad": _change(norms["grad_norm"].ewm(span=span).mean(), 0.5, 1.0)}
+        finals[name] = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
+    for ax, what in zip(axes, ("train loss (EMA)", "‖g‖ (EMA)", "‖w‖ of corrected layers")):
+        ax.set_xlabel("step")
+        ax.set_title(what, fontsize=10)
+    axes[0].legend()
+    axes[1].set_yscale("log")
+    drop_w, drop_c = -changes["adamw"]["weight"], -changes["adamc"]["weight"]
+    shown = {"adamw_weight_norm_falls": drop_w > FIG4_NORM_DROP,
+             "adamc_keeps_weight_norm": drop_c < drop_w / 2,
+             "adamc_tames_grad_norm": changes["adamc"]["grad"] < changes["adamw"]["grad"],
+             "adamc_loss_not_worse": finals["adamc"] <= finals["adamw"]}
+    verdicts = [
+        _verdict(shown["adamw_weight_norm_falls"], f"AdamW ‖w‖ 2nd half: {-drop_w:+.0%} "
+                 f"(falls > {FIG4_NORM_DROP:.0%})"),
+        _verdict(shown["adamc_keeps_weight_norm"], f"AdamC ‖w‖ 2nd half: {-drop_c:+.0%} "
+                 "(falls < half of AdamW's)"),
+        _verdict(shown["adamc_tames_grad_norm"], f"‖g‖ 2nd half: AdamW "
+                 f"{changes['adamw']['grad']:+.0%}, AdamC {changes['adamc']['grad']:+.0%}"),
+        _verdict(shown["adamc_loss_not_worse"], f"final train loss: AdamW "
+                 f"{finals['adamw']:.4f}, AdamC {finals['adamc']:.4f}"),
+    ]
+    cfg = best["adamw"]["config"]
+    fig.suptitle(style.title(PAPER, "4", scale, f"AdamW vs AdamC, {cfg['model']}-{cfg['depth']}"
+                             f"×{cfg['width']} on {cfg['dataset']}, λ {cfg['weight_decay']}"),
+                 fontsize=10)
+    fig.text(0.01, -0.12, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
+    paths = style.save(fig, out_dir, f"defazio2025_fig4_{scale}")
+    claims = {k: {"shown": v} for k, v in shown.items()}
+    claims["measured"] = {"changes_second_half": changes, "final_train_loss": finals}
+    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}

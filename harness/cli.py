@@ -1,4 +1,4 @@
-"""`harness run | plan | params`: the command line over sweep -> launch.
+"""`harness run | plan | params | status | cancel`: the command line over sweep -> launch.
 
 Every user error (sweep file, scale, dataset path) is one line on stderr and exit code 2,
 raised before anything is created under the results folder.
@@ -26,7 +26,13 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="execute every run of a sweep that is not complete")
     sweep_args(run)
-    run.add_argument("--executor", default="local", help="local (submitit) or inline")
+    run.add_argument("--executor", default="local",
+                     help="local (submitit, this machine), inline (this process) or slurm")
+    run.add_argument("--cluster", default=None, metavar="PROFILE",
+                     help="cluster profile YAML for --executor slurm (see slurm/profiles/)")
+    run.add_argument("--wait", action="store_true", help="slurm: wait until runs finish")
+    run.add_argument("--dry-run", action="store_true",
+                     help="slurm: print the array and sbatch parameters; submit nothing")
     run.add_argument("--force", action="store_true", help="re-run complete runs too")
     run.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
                      help="steps between checkpoints (default: ~10 per run)")
@@ -36,7 +42,30 @@ def _parser() -> argparse.ArgumentParser:
     sweep_args(plan)
     params = sub.add_parser("params", help="print every tensor's group, decay, lr and oracle")
     sweep_args(params)
+    status = sub.add_parser("status", help="table of runs: state, step, loss, job, error")
+    sweep_args(status)
+    cancel = sub.add_parser("cancel", help="scancel the sweep's submitted, unfinished runs")
+    sweep_args(cancel)
     return parser
+
+
+def _table(rows: list[dict]) -> str:
+    from .inspect_params import format_table  # one table format for every command
+
+    return format_table(rows)
+
+
+def _dry_run(args, runs, profile) -> None:
+    from .launch import pending
+
+    todo = pending(runs, args.results, args.force)
+    print(f"would submit 1 array of {len(todo)} task(s) (of {len(runs)} runs; the rest are "
+          f"complete) with: partition={profile.partition} nodes={profile.nodes} "
+          f"gpus_per_node={profile.gpus_per_node} cpus_per_task={profile.cpus_per_task} "
+          f"mem={profile.mem_gb}G time={profile.time_min}min "
+          f"array_parallelism={profile.array_parallelism} max_requeues={profile.max_requeues}"
+          + "".join(f" {k}={v}" for k in ("account", "qos", "constraint")
+                    if (v := getattr(profile, k))))
 
 
 def _params(runs) -> None:
@@ -80,6 +109,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "params":
             _params(runs)
             return 0
+        if args.command == "status":
+            from .status import run_status
+
+            rows = run_status(runs, args.results)
+            print(_table(rows))
+            return 1 if any(r["state"] == "failed" for r in rows) else 0
+        if args.command == "cancel":
+            from .status import cancel
+
+            jobs = cancel(runs, args.results)
+            print(f"cancelled {len(jobs)} job(s): {' '.join(jobs) or '-'}")
+            return 0
         from .checkpoint import Preempted
         from .data import DataError
         from .launch import EXECUTORS, launch
@@ -87,23 +128,42 @@ def main(argv: list[str] | None = None) -> int:
         if args.executor not in EXECUTORS:
             raise SweepError(f"--executor: unknown {args.executor!r}; allowed: "
                              + ", ".join(EXECUTORS))
+        profile = None
+        if args.executor == "slurm":
+            from . import slurm
+
+            if not args.cluster:
+                raise SweepError("--executor slurm needs --cluster PROFILE "
+                                 "(e.g. slurm/profiles/local.yaml)")
+            profile = slurm.load_profile(args.cluster)
+            if args.dry_run:
+                _dry_run(args, runs, profile)
+                return 0
+            slurm.check_partition(profile, args.cluster)
 
         meta = {k: sweep.get(k) for k in ("paper", "figure")}
         try:
             done = launch(runs, args.results, meta, args.executor, args.force, args.data_root,
-                          args.checkpoint_every)
+                          args.checkpoint_every, profile, args.wait)
         except DataError as e:
             raise SweepError(f"{args.sweep}: {e}") from None
         except Preempted as e:
             print(f"stopped: {e}; run the same command again to resume", file=sys.stderr)
             return 3
-        print(f"{sweep['name']} [{args.scale}]: {len(done)} run(s) executed, "
-              f"{len(runs) - len(done)} already complete; results in "
+        except RuntimeError as e:  # submitted runs that failed (--wait)
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        verb = "submitted" if args.executor == "slurm" and not args.wait else "executed"
+        print(f"{sweep['name']} [{args.scale}]: {len(done)} run(s) {verb}, "
+              f"{len(runs) - len(done)} already complete or queued; results in "
               f"{args.results}/{sweep['name']}/{args.scale}/")
         return 0
     except SweepError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `harness plan ... | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

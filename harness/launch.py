@@ -16,13 +16,14 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from . import slurm
 from .checkpoint import CHECKPOINT, Preempted
 from .data import check_available
 from .metrics import atomic_write_text
 from .run import PROGRESS, is_complete, train
 from .sweep import Run, run_dir
 
-EXECUTORS = ("local", "inline")
+EXECUTORS = ("local", "inline", "slurm")
 
 
 def pending(runs: list[Run], results: str | Path, force: bool = False) -> list[Run]:
@@ -70,34 +71,48 @@ def _wait_local(job, folder: Path, label: str) -> dict:
         raise
 
 
+def _prepare(run: Run, results, meta: dict, force: bool) -> Path:
+    """The run's folder, ready to train into: kept if it holds a checkpoint to resume."""
+    folder = run_dir(results, run)
+    resumable = (folder / CHECKPOINT).is_file() and not force
+    if folder.exists() and not resumable:
+        shutil.rmtree(folder)  # an incomplete run without a checkpoint starts over
+    folder.mkdir(parents=True, exist_ok=True)
+    write_config(run, folder, meta)
+    return folder
+
+
 def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "local",
            force: bool = False, data_root: str | Path | None = None,
-           checkpoint_every: int | None = None) -> list[Run]:
-    """Execute every pending run; returns the runs executed. Creates nothing if none pend.
+           checkpoint_every: int | None = None, profile=None, wait: bool = False) -> list[Run]:
+    """Execute (or, on SLURM, submit) every pending run; returns those runs. Creates nothing
+    if none pend.
 
     A run interrupted after a checkpoint resumes from it (unless `force`); one without a
-    checkpoint starts over. A preempted run (signal -> checkpoint) raises Preempted."""
+    checkpoint starts over. A preempted local run (signal -> checkpoint) raises Preempted."""
+    results = Path(results).resolve()  # jobs may start in another working directory
     todo = pending(runs, results, force)
+    if executor == "slurm":
+        data_root = data_root or profile.data_root
+        todo = [r for r in todo if not _queued(run_dir(results, r))]
     for dataset in sorted({r.config.dataset for r in todo}):
         check_available(dataset, data_root)  # before any folder exists
     if not todo:
         return []
+    logs = results / todo[0].sweep / todo[0].scale / ".submitit"
+    if executor == "slurm":
+        _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile, logs,
+                      wait)
+        return todo
 
     local = None
     if executor == "local":
         import submitit
 
-        logs = Path(results) / todo[0].sweep / todo[0].scale / ".submitit"
         local = submitit.LocalExecutor(folder=logs)
         local.update_parameters(timeout_min=24 * 60)
-
     for run in tqdm(todo, desc=f"{todo[0].sweep} [{todo[0].scale}]", unit="run"):
-        folder = run_dir(results, run)
-        resumable = (folder / CHECKPOINT).is_file() and not force
-        if folder.exists() and not resumable:
-            shutil.rmtree(folder)  # an incomplete run without a checkpoint starts over
-        folder.mkdir(parents=True, exist_ok=True)
-        write_config(run, folder, meta)
+        folder = _prepare(run, results, meta, force)
         if local is None:
             train(run.config, folder, data_root, progress=True,
                   checkpoint_every=checkpoint_every)
@@ -105,3 +120,41 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
             job = local.submit(train, run.config, folder, data_root, False, checkpoint_every)
             _wait_local(job, folder, run.run_id)
     return todo
+
+
+ACTIVE = {"PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "SUSPENDED",
+          "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING"}
+
+
+def _queued(folder: Path) -> bool:
+    """A run whose job is still queued or running: submitting it again would race it."""
+    job = slurm.recorded_job(folder)
+    return job is not None and slurm.job_states([job])[job] in ACTIVE
+
+
+def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile, logs,
+                  wait) -> None:
+    """One job array for the whole sweep; `wait` polls until every run is done or failed."""
+    ex = slurm.executor(profile, logs)
+    folders = [_prepare(run, results, meta, force) for run in todo]
+    task = slurm.SlurmTrain(profile.max_requeues)
+    with ex.batch():
+        jobs = [ex.submit(task, run.config, folder, data_root, checkpoint_every)
+                for run, folder in zip(todo, folders)]
+    for job, folder in zip(jobs, folders):
+        slurm.record_job(folder, job.job_id)
+    print(f"submitted {len(jobs)} run(s) as SLURM array {jobs[0].job_id.split('_')[0]} "
+          f"(logs: {logs})")
+    if not wait:
+        return
+    while True:
+        states = slurm.job_states([j.job_id for j in jobs])
+        # UNKNOWN: sacct has not caught up with a job squeue no longer shows; keep waiting.
+        if all(is_complete(f) or states[j.job_id] not in ACTIVE | {"UNKNOWN"}
+               for j, f in zip(jobs, folders)):
+            break
+        time.sleep(1)
+    failed = [f.name for f in folders if not is_complete(f)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} run(s) did not complete: {', '.join(failed)}; "
+                           "see `harness status`")

@@ -141,7 +141,7 @@ SYNONYMS = {"learning_rate": "lr", "wd": "weight_decay", "bs": "batch_size",
             "iterations": "steps", "warmup": "warmup_steps", "lr_schedule": "schedule"}
 
 
-def _check_keys(path, where: str, given: dict, allowed: tuple[str, ...]) -> None:
+def check_keys(path, where: str, given: dict, allowed: tuple[str, ...]) -> None:
     for key in given:
         if key not in allowed:
             hint = ([SYNONYMS[key]] if SYNONYMS.get(key) in allowed
@@ -156,7 +156,7 @@ def _check_axes(path, where: str, axes: Any, kind: str) -> dict[str, list]:
         return {}
     if not isinstance(axes, dict):
         raise _fail(path, f"{where}{kind}", "must be a mapping of run key -> list of values")
-    _check_keys(path, f"{where}{kind}.", axes, RUN_KEYS)
+    check_keys(path, f"{where}{kind}.", axes, RUN_KEYS)
     for key, values in axes.items():
         if not isinstance(values, list) or not values:
             raise _fail(path, f"{where}{kind}.{key}", "must be a non-empty list of values")
@@ -188,17 +188,17 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
         raise _fail(path, where, f"not valid YAML: {getattr(e, 'problem', e)}") from None
     if not isinstance(raw, dict):
         raise _fail(path, "(top)", "a sweep file must be a YAML mapping")
-    _check_keys(path, "", raw, META_KEYS + RUN_KEYS)
+    check_keys(path, "", raw, META_KEYS + RUN_KEYS)
     if not isinstance(raw.get("name"), str) or not raw["name"]:
         raise _fail(path, "name", "required, a non-empty string (names the results folder)")
     scales = raw.get("scales") or {}
     if not isinstance(scales, dict):
         raise _fail(path, "scales", f"must be a mapping with keys from: {', '.join(SCALES)}")
-    _check_keys(path, "scales.", scales, SCALES)
+    check_keys(path, "scales.", scales, SCALES)
     for scale, block in scales.items():
         if not isinstance(block, dict):
             raise _fail(path, f"scales.{scale}", "must be a mapping of run keys")
-        _check_keys(path, f"scales.{scale}.", block, ("notes", "grid", "zip") + RUN_KEYS)
+        check_keys(path, f"scales.{scale}.", block, ("notes", "grid", "zip") + RUN_KEYS)
         _check_axes(path, f"scales.{scale}.", block.get("grid"), "grid")
         _check_axes(path, f"scales.{scale}.", block.get("zip"), "zip")
     _check_axes(path, "", raw.get("grid"), "grid")

@@ -87,3 +87,14 @@ def test_smoke_results_draw_a_figure(tmp_path):
     assert (tmp_path / "figures" / "defazio2025_fig3_smoke.png").stat().st_size > 10_000
     assert (tmp_path / "figures" / "defazio2025_fig3_smoke.pdf").is_file()
     assert set(report["claims"]) == {"burn_in", "tracking", "tail_blowup"}
+
+
+def test_figure4_smoke_compares_adamw_and_adamc(tmp_path):
+    sweep = "experiments/defazio2025/figure4.yaml"
+    results = tmp_path / "results"
+    assert main(["run", sweep, "--scale", "smoke", "--results", str(results),
+                 "--executor", "inline"]) == 0
+    report = defazio2025.figure4(sweep, "smoke", results, tmp_path / "figures")
+    assert (tmp_path / "figures" / "defazio2025_fig4_smoke.png").stat().st_size > 10_000
+    assert {"adamw_weight_norm_falls", "adamc_keeps_weight_norm"} <= set(report["claims"])
+    assert set(report["claims"]["measured"]["final_train_loss"]) == {"adamw", "adamc"}

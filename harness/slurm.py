@@ -1,0 +1,147 @@
+"""SLURM execution through submitit: cluster profiles, one job array per sweep, requeue on
+preemption, and the job records `harness status` / `cancel` read.
+
+A profile is YAML (see slurm/profiles/). Each submitted run gets `job.json` in its folder;
+the job itself runs `SlurmTrain`, which holds a lock on the run folder (a run never trains
+twice at once), resumes from the run's checkpoint, and on a preemption or timeout signal saves
+a checkpoint and requeues itself, at most `max_requeues` times.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .checkpoint import Preempted
+from .metrics import atomic_write_text
+from .sweep import SweepError, check_keys
+
+JOB_RECORD = "job.json"
+
+
+class ClusterProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    partition: str
+    account: str | None = None
+    qos: str | None = None
+    constraint: str | None = None
+    nodes: int = Field(1, gt=0)
+    gpus_per_node: int = Field(0, ge=0)
+    cpus_per_task: int = Field(1, gt=0)
+    mem_gb: float = Field(4, gt=0)
+    time_min: int = Field(60, gt=0)
+    array_parallelism: int = Field(8, gt=0)
+    max_requeues: int = Field(3, ge=0)
+    data_root: str | None = None
+    setup: list[str] = []
+
+
+def load_profile(path: str | Path) -> ClusterProfile:
+    """Read and validate a profile; errors name the file, the key and what is allowed."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise SweepError(f"{path}: cluster profile not found") from None
+    except yaml.YAMLError as e:
+        raise SweepError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise SweepError(f"{path}: a cluster profile must be a YAML mapping")
+    check_keys(path, "", raw, tuple(ClusterProfile.model_fields))
+    try:
+        return ClusterProfile.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise SweepError(f"{path}: {key}: got {err.get('input')!r}: {err['msg']}") from None
+
+
+def check_partition(profile: ClusterProfile, path: str | Path) -> None:
+    """Refuse an unknown partition before anything is submitted."""
+    try:
+        out = subprocess.run(["sinfo", "-h", "-o", "%R"], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as e:
+        raise SweepError(f"{path}: cannot reach SLURM (sinfo: {e})") from None
+    partitions = sorted(set(out.split()))
+    if profile.partition not in partitions:
+        raise SweepError(f"{path}: partition: unknown {profile.partition!r}; this cluster "
+                         f"has: {', '.join(partitions)}")
+
+
+def executor(profile: ClusterProfile, folder: Path):
+    import submitit
+
+    ex = submitit.AutoExecutor(folder=folder / "%j", cluster="slurm")
+    extra = {k: v for k, v in (("account", profile.account), ("qos", profile.qos),
+                               ("constraint", profile.constraint)) if v}
+    ex.update_parameters(
+        slurm_partition=profile.partition, nodes=profile.nodes, timeout_min=profile.time_min,
+        tasks_per_node=max(profile.gpus_per_node, 1), cpus_per_task=profile.cpus_per_task,
+        mem_gb=profile.mem_gb, slurm_array_parallelism=profile.array_parallelism,
+        slurm_setup=list(profile.setup), slurm_additional_parameters=extra,
+        **({"gpus_per_node": profile.gpus_per_node} if profile.gpus_per_node else {}))
+    return ex
+
+
+class SlurmTrain:
+    """What a SLURM task runs: train one run with a folder lock and self-requeue."""
+
+    def __init__(self, max_requeues: int):
+        self.max_requeues = max_requeues
+
+    def __call__(self, config, folder: Path, data_root, checkpoint_every):
+        from .run import train
+
+        with open(folder / ".lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RuntimeError(f"{folder} is being trained by another job") from None
+            try:
+                return train(config, folder, data_root, progress=False,
+                             checkpoint_every=checkpoint_every)
+            except Preempted:
+                restarts = int(os.environ.get("SLURM_RESTART_COUNT", "0"))
+                if restarts >= self.max_requeues:
+                    raise
+                # scontrol requeue fails if SLURM already requeued us (preemption): fine.
+                subprocess.run(["scontrol", "requeue", os.environ["SLURM_JOB_ID"]], check=False)
+                raise
+
+
+def record_job(folder: Path, job_id: str) -> None:
+    atomic_write_text(json.dumps({"job_id": job_id}) + "\n", folder / JOB_RECORD)
+
+
+def recorded_job(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / JOB_RECORD).read_text())["job_id"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def job_states(job_ids: list[str]) -> dict[str, str]:
+    """SLURM's state per job id (array tasks as 123_4), from squeue then sacct."""
+    if not job_ids:
+        return {}
+    states: dict[str, str] = {}
+    out = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "JobID,State", "-j",
+                          ",".join(sorted({j.split("_")[0] for j in job_ids}))],
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        job, _, state = line.partition("|")
+        states[job] = state.split()[0] if state else "UNKNOWN"
+    out = subprocess.run(["squeue", "-h", "-r", "-o", "%i|%T"], capture_output=True,
+                         text=True).stdout  # fresher than sacct, which lags seconds behind
+    for line in out.splitlines():
+        job, _, state = line.partition("|")
+        states[job] = state
+    return {j: states.get(j, "UNKNOWN") for j in job_ids}

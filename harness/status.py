@@ -1,0 +1,82 @@
+"""`harness status` and `harness cancel`: what each run of a sweep is doing, from its folder
+(DONE, checkpoint, progress, metrics) and, for submitted runs, from SLURM."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from . import slurm
+from .checkpoint import CHECKPOINT
+from .run import PROGRESS, is_complete
+from .sweep import Run, run_dir
+
+SLURM_STATES = {"PENDING": "pending", "CONFIGURING": "pending", "RUNNING": "running",
+                "COMPLETING": "running", "REQUEUED": "requeued", "REQUEUE_HOLD": "requeued",
+                "FAILED": "failed", "NODE_FAIL": "failed", "OUT_OF_MEMORY": "failed",
+                "TIMEOUT": "failed", "CANCELLED": "cancelled", "PREEMPTED": "requeued",
+                "COMPLETED": "failed"}  # COMPLETED without DONE: the run itself failed
+
+
+def run_status(runs: list[Run], results: str | Path) -> list[dict]:
+    folders = [run_dir(results, r) for r in runs]
+    jobs = {f: slurm.recorded_job(f) for f in folders}
+    states = slurm.job_states([j for j in jobs.values() if j])
+    rows = []
+    for run, folder in zip(runs, folders):
+        job = jobs[folder]
+        if is_complete(folder):
+            state = "done"
+        elif job:
+            state = SLURM_STATES.get(states.get(job, ""), states.get(job, "unknown").lower())
+        elif (folder / CHECKPOINT).is_file():
+            state = "interrupted"
+        elif folder.exists():
+            state = "incomplete"
+        else:
+            state = "todo"
+        rows.append({"run_id": run.run_id, "state": state, "step": _last_step(folder),
+                     "loss": _last_loss(folder), "job": job or "-",
+                     "error": _error_tail(results, run, job) if state == "failed" else ""})
+    return rows
+
+
+def _last_step(folder: Path) -> str:
+    if is_complete(folder):
+        return str(json.loads((folder / "DONE").read_text())["steps"])
+    try:
+        step, total = json.loads((folder / PROGRESS).read_text())
+        return f"{step}/{total}"
+    except (OSError, ValueError):
+        return "-"
+
+
+def _last_loss(folder: Path) -> str:
+    try:
+        loss = pq.read_table(folder / "metrics.parquet", columns=["loss"]).column(0)
+        return f"{loss[-1].as_py():.4f}" if len(loss) else "-"
+    except Exception:  # missing or being replaced: status must never fail on it
+        return "-"
+
+
+def _error_tail(results, run: Run, job: str | None, lines: int = 5) -> str:
+    if not job:
+        return ""
+    log = Path(results) / run.sweep / run.scale / ".submitit" / job / f"{job}_0_log.err"
+    try:
+        text = [ln for ln in log.read_text().splitlines() if ln.strip()]
+    except OSError:
+        return f"(no log at {log})"
+    return " | ".join(text[-lines:])
+
+
+def cancel(runs: list[Run], results: str | Path) -> list[str]:
+    """scancel every submitted run that is not done; returns the job ids cancelled."""
+    jobs = [j for r in runs if not is_complete(run_dir(results, r))
+            for j in [slurm.recorded_job(run_dir(results, r))] if j]
+    if jobs:
+        subprocess.run(["scancel", *jobs], check=False)
+    return jobs

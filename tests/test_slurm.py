@@ -1,0 +1,143 @@
+"""Sweeps on a real SLURM (slurm/local/up.sh; .ci/run starts it and sets SLURM_CONF):
+arrays, skip-done, status, failures, requeue with exact resume, bad profiles."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO, SMOKE_SWEEP
+
+from harness.cli import main
+from harness.sweep import expand, run_dir
+
+PROFILE = str(REPO / "slurm" / "profiles" / "local.yaml")
+
+
+def _cluster_up() -> bool:
+    if not os.environ.get("SLURM_CONF"):
+        return False
+    try:
+        return subprocess.run(["sinfo", "-h"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@pytest.fixture(autouse=True)
+def cluster():
+    if not _cluster_up():
+        if os.environ.get("WDLAB_REQUIRE_SLURM"):
+            pytest.fail("WDLAB_REQUIRE_SLURM is set but no SLURM answers (slurm/local/up.sh)")
+        pytest.skip("no SLURM cluster: run slurm/local/up.sh and export SLURM_CONF")
+
+
+def _slurm(sweep, results, *extra):
+    return main(["run", str(sweep), "--scale", "smoke", "--results", str(results),
+                 "--executor", "slurm", "--cluster", PROFILE, *extra])
+
+
+def _wait_for(predicate, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_array_lands_every_run_and_resubmitting_submits_nothing(write_sweep, tmp_path, capsys):
+    sweep = write_sweep({**SMOKE_SWEEP, "grid": {"seed": [0, 1, 2]}})
+    results = tmp_path / "results"
+    assert _slurm(sweep, results, "--wait") == 0
+    assert "as SLURM array" in capsys.readouterr().out
+    runs = expand(sweep, "smoke")
+    for run in runs:
+        assert pd.read_parquet(run_dir(results, run) / "metrics.parquet")["step"].max() == 3
+    records = {r.run_id: (run_dir(results, r) / "job.json").read_text() for r in runs}
+    assert len({json.loads(t)["job_id"].split("_")[0] for t in records.values()}) == 1
+
+    assert _slurm(sweep, results, "--wait") == 0  # everything complete: nothing submitted
+    assert "0 run(s)" in capsys.readouterr().out
+    assert records == {r.run_id: (run_dir(results, r) / "job.json").read_text() for r in runs}
+    assert main(["status", str(sweep), "--scale", "smoke", "--results", str(results)]) == 0
+    table = capsys.readouterr().out
+    assert table.count(" done ") == 3
+
+
+def test_a_failing_job_is_reported_with_its_error(write_sweep, tmp_path, capsys):
+    data = tmp_path / "data" / "cifar10" / "cifar-10-batches-py"
+    data.mkdir(parents=True)  # present at submission, unreadable in the job
+    sweep = write_sweep({**SMOKE_SWEEP, "dataset": "cifar10"})
+    results = tmp_path / "results"
+    assert _slurm(sweep, results, "--wait", "--data-root", str(tmp_path / "data")) == 1
+    assert "did not complete" in capsys.readouterr().err
+    assert main(["status", str(sweep), "--scale", "smoke", "--results", str(results)]) == 1
+    table = capsys.readouterr().out
+    assert " failed " in table and "data_batch_1" in table
+
+
+def test_requeued_job_resumes_from_its_checkpoint_exactly(write_sweep, tmp_path):
+    config = copy.deepcopy(SMOKE_SWEEP)
+    config.update(steps=400, momentum=0.9, schedule="cosine", augment="crop", label_noise=0.2)
+    sweep = write_sweep(config)
+    reference = tmp_path / "reference"
+    assert main(["run", str(sweep), "--scale", "smoke", "--results", str(reference),
+                 "--executor", "inline"]) == 0
+
+    results = tmp_path / "results"
+    assert _slurm(sweep, results, "--checkpoint-every", "17") == 0
+    (run,) = expand(sweep, "smoke")
+    folder = run_dir(results, run)
+
+    def past(step):
+        try:
+            return json.loads((folder / ".progress").read_text())[0] >= step
+        except (OSError, ValueError):
+            return False
+
+    assert _wait_for(lambda: past(60)), "the job never got going"
+    job = json.loads((folder / "job.json").read_text())["job_id"]
+    subprocess.run(["scontrol", "requeue", job], check=True)
+    # SLURM holds a requeued job back ~2 min (BeginTime); release it once it is pending.
+    def pending():
+        state = subprocess.run(["squeue", "-h", "-j", job, "-o", "%T"], capture_output=True,
+                               text=True).stdout.strip()
+        return state == "PENDING"
+
+    assert _wait_for(pending, timeout=60)
+    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
+    assert _wait_for(lambda: (folder / "DONE").is_file(), timeout=180), "never finished"
+    summary = json.loads((folder / "DONE").read_text())
+    assert summary["resumed_from"] >= 60
+    for name in ("metrics.parquet", "layers.parquet"):
+        got = pd.read_parquet(folder / name).drop(columns=["samples_per_s"], errors="ignore")
+        want = pd.read_parquet(run_dir(reference, run) / name).drop(
+            columns=["samples_per_s"], errors="ignore")
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"partition": "nowhere"}, ["partition", "nowhere", "debug"]),
+    ({"gpus_per_node": "two"}, ["gpus_per_node", "'two'"]),
+    ({"partiton": "debug"}, ["partiton", "did you mean 'partition'"]),
+])
+def test_bad_profile_is_refused_before_submission(smoke_sweep, tmp_path, capsys, change,
+                                                  words):
+    profile = yaml.safe_load(open(PROFILE))
+    if "partiton" in change:
+        profile.pop("partition")
+    profile.update(change)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(profile))
+    results = tmp_path / "results"
+    assert main(["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
+                 "--executor", "slurm", "--cluster", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and all(w in err for w in words), err
+    assert not results.exists()
