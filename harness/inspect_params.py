@@ -13,10 +13,11 @@ from .sweep import Run
 def describe(run: Run) -> list[dict]:
     """One row per parameter: shape, kind, normalized/decayed/output, its group's lr and λ."""
     cfg = run.config
-    channels, classes, _ = SHAPES[cfg.dataset]
+    channels, classes, native = SHAPES[cfg.dataset]
     size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg.model, cfg.depth, cfg.width, channels, classes)
+    model = build_model(cfg.model, cfg.depth, cfg.width, channels, classes,
+                        image_size=size or native, patch_size=cfg.patch_size)
     infos = reparameterize(model, classify(model, example_input(cfg.dataset, size)), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     group_of = {id(p): g for g in optimizer.param_groups for p in g["params"]}

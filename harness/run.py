@@ -98,7 +98,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
 
     size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
     data = build_dataset(cfg.dataset, data_root, size)
-    model = build_model(cfg.model, cfg.depth, cfg.width, data.channels, data.num_classes)
+    model = build_model(cfg.model, cfg.depth, cfg.width, data.channels, data.num_classes,
+                        image_size=data.image_size, patch_size=cfg.patch_size)
     # channels_last: ~20 % faster convs on CPU (oneDNN) and on tensor-core GPUs.
     memory_format = torch.channels_last if data.train[0][0].dim() == 3 else torch.preserve_format
     model = model.to(device, memory_format=memory_format)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 SCALES = ("paper", "mini", "smoke")
 # Names the registries accept. Kept here (not imported from the registries) so that expanding
 # a sweep never imports torch; tests/test_registries.py ties these lists to the real registries.
-MODELS = ("resnet", "gpt")
+MODELS = ("resnet", "gpt", "vit")
 DATASETS = ("mnist5k", "cifar10", "imagenet", "synthetic", "stdlib_bytes", "fineweb_edu",
             "fineweb10b")
 OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc", "renormalized_adamw", "scion", "scionc", "muon",
@@ -44,6 +44,7 @@ class RunConfig(BaseModel):
     dataset: Literal[DATASETS]  # type: ignore[valid-type]
     image_size: int | None = Field(None, gt=0, description="resize/crop side; None = native")
     seq_len: int | None = Field(None, gt=0, description="tokens per sequence; None = dataset's")
+    patch_size: int = Field(16, gt=0, description="vit: pixels per patch side")
     augment: Literal["none", "crop"] = "none"
     label_noise: float = Field(0.0, ge=0, lt=1, description="per-draw random-label fraction")
     batch_size: int = Field(128, gt=0)

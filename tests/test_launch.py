@@ -78,23 +78,24 @@ def test_local_executor_runs_through_submitit(write_sweep, tmp_path):
     assert losses[0] != losses[1]
 
 
-def test_smoke_results_draw_a_figure(tmp_path):
-    sweep = "experiments/defazio2025/figure3.yaml"
+def _smoke_figure(tmp_path, number: int, draw) -> dict:
+    """Run a shipped sweep at smoke scale, draw its figure; returns the claims report."""
+    sweep = f"experiments/defazio2025/figure{number}.yaml"
     results = tmp_path / "results"
     assert main(["run", sweep, "--scale", "smoke", "--results", str(results),
                  "--executor", "inline"]) == 0
-    report = defazio2025.figure3(sweep, "smoke", results, tmp_path / "figures")
-    assert (tmp_path / "figures" / "defazio2025_fig3_smoke.png").stat().st_size > 10_000
-    assert (tmp_path / "figures" / "defazio2025_fig3_smoke.pdf").is_file()
+    report = draw(sweep, "smoke", results, tmp_path / "figures")
+    assert (tmp_path / "figures" / f"defazio2025_fig{number}_smoke.png").stat().st_size > 10_000
+    assert (tmp_path / "figures" / f"defazio2025_fig{number}_smoke.pdf").is_file()
+    return report
+
+
+def test_smoke_results_draw_a_figure(tmp_path):
+    report = _smoke_figure(tmp_path, 3, defazio2025.figure3)
     assert set(report["claims"]) == {"burn_in", "tracking", "tail_blowup"}
 
 
 def test_figure4_smoke_compares_adamw_and_adamc(tmp_path):
-    sweep = "experiments/defazio2025/figure4.yaml"
-    results = tmp_path / "results"
-    assert main(["run", sweep, "--scale", "smoke", "--results", str(results),
-                 "--executor", "inline"]) == 0
-    report = defazio2025.figure4(sweep, "smoke", results, tmp_path / "figures")
-    assert (tmp_path / "figures" / "defazio2025_fig4_smoke.png").stat().st_size > 10_000
+    report = _smoke_figure(tmp_path, 4, defazio2025.figure4)
     assert {"adamw_weight_norm_falls", "adamc_keeps_weight_norm"} <= set(report["claims"])
     assert set(report["claims"]["measured"]["final_train_loss"]) == {"adamw", "adamc"}

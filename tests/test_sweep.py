@@ -45,7 +45,8 @@ def test_run_id_ignores_key_order_and_is_pinned():
 # Run ids leave out keys at their default (so new keys orphan nothing); a changed default
 # would silently change what stored ids mean. Change one only with a migration note.
 PINNED_DEFAULTS = {
-    "depth": 20, "width": 16, "image_size": None, "seq_len": None, "augment": "none",
+    "depth": 20, "width": 16, "image_size": None, "seq_len": None,
+    "patch_size": 16, "augment": "none",
     "label_noise": 0.0,
     "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
     "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,

@@ -91,3 +91,4 @@ def test_gpt_trains_on_shards(shards, tmp_path, optimizer):
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
     assert metrics["loss"].iloc[0] == pytest.approx(np.log(50304), rel=0.05)  # uniform start
     assert metrics["eval_loss"].notna().sum() == 2
+

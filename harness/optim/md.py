@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 
+from .base import closure_loss
 from .muon import SHAPE_FACTORS
 from .newton_schulz import orthogonalize
 from .param_groups import ParamInfo
@@ -126,6 +127,7 @@ class SphereDirection(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        loss = closure_loss(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -138,4 +140,4 @@ class SphereDirection(torch.optim.Optimizer):
                 self.state[p]["relative_step"] = step.norm() / p.norm()  # = lr·s (Kosson Fig. 9)
                 p.sub_(step)
                 p.mul_(self.state[p]["radius"] / p.norm().clamp(min=1e-30))
-        return None
+        return loss

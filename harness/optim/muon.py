@@ -15,6 +15,7 @@ import math
 
 import torch
 
+from .base import closure_loss
 from .newton_schulz import NS_COEFFICIENTS, orthogonalize
 
 SHAPE_FACTORS = {
@@ -39,10 +40,7 @@ class Muon(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)
         for group in self.param_groups:
             mu, lr = group["momentum"], group["lr"]
             for p in group["params"]:
@@ -79,10 +77,7 @@ class Combined:
         return [g for o in self.optimizers for g in o.param_groups]
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:  # evaluate once, then step every part on those gradients
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)  # evaluated once; every part steps on its gradients
         for o in self.optimizers:
             o.step()
         return loss

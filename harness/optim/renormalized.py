@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import torch
 
+from .base import closure_loss
+
 
 class RenormalizedAdamW(torch.optim.AdamW):
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:  # gradients first: the snapshot below selects on them
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)  # gradients first: the snapshot below selects on them
         before = []
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from .base import closure_loss
 from .lmo import LMOS
 
 
@@ -48,10 +49,7 @@ class Scion(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if not params:

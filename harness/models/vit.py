@@ -1,0 +1,26 @@
+"""Simple ViT after Beyer et al. 2022 ("Better plain ViT baselines"), built with timm: fixed 2-D
+sin-cos position embedding, no class token, global average pooling. ViT-S/16 is width 384,
+depth 12 (6 heads); the mini scale shrinks width, depth and patch size on the same code.
+"""
+
+from __future__ import annotations
+
+from timm.layers.pos_embed_sincos import build_sincos2d_pos_embed
+from timm.models.vision_transformer import VisionTransformer
+
+
+def vit(depth: int, width: int, in_channels: int = 3, num_classes: int = 1000,
+        image_size: int = 224, patch_size: int = 16) -> VisionTransformer:
+    if image_size % patch_size:
+        raise ValueError(f"vit: image size {image_size} is not a multiple of patch {patch_size}")
+    model = VisionTransformer(
+        img_size=image_size, patch_size=patch_size, in_chans=in_channels,
+        num_classes=num_classes, embed_dim=width, depth=depth, num_heads=max(width // 64, 1),
+        class_token=False, global_pool="avg", pos_embed="learn")
+    grid = image_size // patch_size
+    # Fixed, not learned: replace timm's parameter by a buffer of the same shape.
+    del model.pos_embed
+    model.register_buffer("pos_embed", build_sincos2d_pos_embed([grid, grid], width)[None])
+    # Pre-norm transformer: every linear layer but the head counts as normalized (Defazio §6).
+    model.hidden_linears_are_normalized = True
+    return model

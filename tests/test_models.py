@@ -1,0 +1,27 @@
+"""Model families build from (depth, width) and train through the loop."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from harness.optim import classify
+from harness.run import train
+from harness.sweep import RunConfig
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "scionc"])
+def test_simple_vit_builds_and_trains(tmp_path, optimizer):
+    from harness.models import build_model
+
+    model = build_model("vit", 2, 64, 3, 10, image_size=16, patch_size=4)
+    assert not any("pos_embed" in n for n, _ in model.named_parameters())  # fixed sincos
+    assert model.pos_embed.shape == (1, 16, 64)
+    infos = {i.name: i for i in classify(model, torch.zeros(1, 3, 16, 16))}
+    assert infos["head.weight"].output and infos["blocks.0.attn.qkv.weight"].normalized
+    cfg = RunConfig(model="vit", depth=2, width=64, patch_size=4, dataset="synthetic",
+                    batch_size=16, steps=4, optimizer=optimizer, lr=1e-3, momentum=0.9,
+                    weight_decay=0.05, c2=1.0, schedule="cosine")
+    train(cfg, tmp_path, progress=False)
+    assert pd.read_parquet(tmp_path / "metrics.parquet")["loss"].notna().all()
