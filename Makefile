@@ -8,7 +8,7 @@ SCALE ?= mini
 RESULTS ?= results
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 clean-venv
+.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 bench-optim clean-venv
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ defazio-figure-2: venv
 defazio-figure-4: venv
 	$(BIN)/harness run experiments/defazio2025/figure4.yaml --scale $(SCALE) --results $(RESULTS)
 	$(BIN)/python -m analysis defazio2025-fig4 --scale $(SCALE) --results $(RESULTS)
+
+# Optimizer step-time ratios vs their torch bases -> docs/benchmarks.md (not a test).
+bench-optim: venv
+	$(BIN)/python benchmarks/bench_optim.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -15,8 +15,14 @@ class _Corrected:
     """Mixin: before each step set λ_t on groups flagged `normalized`.
 
     γ_max defaults to the group's lr when the group is added (construction), not at the first
-    step: by then a warmup schedule has already lowered `group["lr"]`.
+    step: by then a warmup schedule has already lowered `group["lr"]`. The correction runs as a
+    step pre-hook rather than a `step` override, so torch's own (profiled) step is called once,
+    not wrapped twice: this keeps the corrected variants within noise of their base.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_step_pre_hook(_correct_weight_decay)
 
     def add_param_group(self, param_group: dict) -> None:
         super().add_param_group(param_group)
@@ -24,12 +30,11 @@ class _Corrected:
         group.setdefault("max_lr", group["lr"])
         group.setdefault("base_weight_decay", group["weight_decay"])
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            if group.get("normalized", False):
-                group["weight_decay"] = group["base_weight_decay"] * group["lr"] / group["max_lr"]
-        return super().step(closure)
+
+def _correct_weight_decay(optimizer, args, kwargs) -> None:
+    for group in optimizer.param_groups:
+        if group.get("normalized", False):
+            group["weight_decay"] = group["base_weight_decay"] * group["lr"] / group["max_lr"]
 
 
 class SGDC(_Corrected, torch.optim.SGD):
