@@ -108,6 +108,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     layers = LayerLogger(list(model.named_parameters()), infos)
 
+    # bf16 autocast: matmuls/convs in bfloat16, weights, optimizer state and loss in fp32.
+    bf16 = cfg.precision == "bf16"
     steps_per_epoch = max(len(data.train) // cfg.batch_size, 1)
     total, warmup = length_in_steps(cfg, steps_per_epoch)
     batches = BatchStream(data.train, cfg.batch_size, cfg.seed, cfg.augment, cfg.label_noise,
@@ -145,7 +147,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
             schedule_groups(optimizer, step, total, cfg, warmup)
             x, y = next(batches)
             x, y = to_device(x, y, device, memory_format)
-            loss = loss_fn(model(x), y)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                loss = loss_fn(model(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
 

@@ -83,6 +83,7 @@ class RunConfig(BaseModel):
     momentum_schedule: Literal["constant", "match_effective_lr"] = "constant"
     momentum_final: float | None = Field(None, ge=0, lt=1, description="1 − α_max (Scion)")
     seed: int = 0
+    precision: Literal["fp32", "bf16"] = "fp32"
     log_every: int = Field(1, gt=0, description="steps between metric rows")
     eval_every: int | None = Field(None, gt=0, description="steps between evals; None = at end")
 

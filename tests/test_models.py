@@ -25,3 +25,17 @@ def test_simple_vit_builds_and_trains(tmp_path, optimizer):
                     weight_decay=0.05, c2=1.0, schedule="cosine")
     train(cfg, tmp_path, progress=False)
     assert pd.read_parquet(tmp_path / "metrics.parquet")["loss"].notna().all()
+
+
+def test_bf16_autocast_trains_and_keeps_fp32_weights(tmp_path):
+    cfg = RunConfig(model="resnet", depth=8, width=4, dataset="synthetic", batch_size=16,
+                    steps=3, optimizer="sgd", lr=0.1, precision="bf16")
+    train(cfg, tmp_path, progress=False)
+    metrics = pd.read_parquet(tmp_path / "metrics.parquet")
+    assert metrics["loss"].notna().all()
+    fp32 = RunConfig(**{**cfg.model_dump(), "precision": "fp32"})
+    train(fp32, tmp_path / "fp32", progress=False)
+    other = pd.read_parquet(tmp_path / "fp32" / "metrics.parquet")
+    # Same start, different arithmetic: close, not equal.
+    assert metrics["loss"].iloc[0] == pytest.approx(other["loss"].iloc[0], rel=0.05)
+    assert metrics["loss"].iloc[0] != other["loss"].iloc[0]
