@@ -9,13 +9,14 @@ from pathlib import Path
 
 from harness.sweep import SweepError
 
-from . import defazio2025
+from . import chou2025, defazio2025
 from .load import ResultsError
 
 ARTIFACTS = {  # name -> (draw function, sweep file it reads)
     "defazio2025-fig2": (defazio2025.figure2, "experiments/defazio2025/figure2.yaml"),
     "defazio2025-fig3": (defazio2025.figure3, "experiments/defazio2025/figure3.yaml"),
     "defazio2025-fig4": (defazio2025.figure4, "experiments/defazio2025/figure4.yaml"),
+    "chou2025-fig7": (chou2025.figure7, "experiments/chou2025/figure7.yaml"),
 }
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import style
 from .load import load_runs
+from .style import verdict
 from .theory import steady_state_ratio
 
 PAPER = "Defazio et al. 2025"
@@ -81,10 +82,6 @@ def _draw(run: dict, scale: str, figure: str, what: str, verdicts: list[str], ou
     return style.save(fig, out_dir, f"defazio2025_fig{figure}_{scale}")
 
 
-def _verdict(ok: bool, text: str) -> str:
-    return f"{'SHOWN    ' if ok else 'NOT SHOWN'}  {text}"
-
-
 def figure2(sweep_file, scale: str, results, out_dir) -> dict:
     """Constant LR: ratios converge to √(2λ/γ)."""
     run = load_runs(sweep_file, scale, results)[0]
@@ -93,7 +90,7 @@ def figure2(sweep_file, scale: str, results, out_dir) -> dict:
     claims = {"converges_to_theory": {
         "shown": median < FIG2_TOLERANCE, "median_deviation_last_30pct": median,
         "max_deviation_last_30pct": float(deviation.max()), "tolerance": FIG2_TOLERANCE}}
-    verdicts = [_verdict(median < FIG2_TOLERANCE, f"converges: median |ratio/theory-1| over last "
+    verdicts = [verdict(median < FIG2_TOLERANCE, f"converges: median |ratio/theory-1| over last "
                          f"30% = {median:.3f} (< {FIG2_TOLERANCE})")]
     paths = _draw(run, scale, "2", "‖g‖/‖w‖ converges under a constant LR", verdicts, out_dir)
     return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
@@ -120,10 +117,10 @@ def figure3(sweep_file, scale: str, results, out_dir) -> dict:
                         "threshold": FIG3_BLOWUP_FACTOR},
     }
     verdicts = [
-        _verdict(shown["burn_in"], f"burn-in: first 5% deviates {early:.2f} (> 2x tracking)"),
-        _verdict(shown["tracking"], f"tracking: median |ratio/theory-1| 20-70% = {tracking:.3f}"
+        verdict(shown["burn_in"], f"burn-in: first 5% deviates {early:.2f} (> 2x tracking)"),
+        verdict(shown["tracking"], f"tracking: median |ratio/theory-1| 20-70% = {tracking:.3f}"
                  f" (< {FIG3_TRACKING_TOLERANCE})"),
-        _verdict(shown["tail_blowup"], f"tail blow-up: ratio end/mid = {blowup:.2f} "
+        verdict(shown["tail_blowup"], f"tail blow-up: ratio end/mid = {blowup:.2f} "
                  f"(> {FIG3_BLOWUP_FACTOR})"),
     ]
     paths = _draw(run, scale, "3", "‖g‖/‖w‖ tracks the schedule, then blows up", verdicts,
@@ -197,13 +194,13 @@ def figure4(sweep_file, scale: str, results, out_dir) -> dict:
              "adamc_tames_grad_norm": changes["adamc"]["grad"] < changes["adamw"]["grad"],
              "adamc_loss_not_worse": finals["adamc"] <= finals["adamw"]}
     verdicts = [
-        _verdict(shown["adamw_weight_norm_falls"], f"AdamW ‖w‖ 2nd half: {-drop_w:+.0%} "
+        verdict(shown["adamw_weight_norm_falls"], f"AdamW ‖w‖ 2nd half: {-drop_w:+.0%} "
                  f"(falls > {FIG4_NORM_DROP:.0%})"),
-        _verdict(shown["adamc_keeps_weight_norm"], f"AdamC ‖w‖ 2nd half: {-drop_c:+.0%} "
+        verdict(shown["adamc_keeps_weight_norm"], f"AdamC ‖w‖ 2nd half: {-drop_c:+.0%} "
                  "(falls < half of AdamW's)"),
-        _verdict(shown["adamc_tames_grad_norm"], f"‖g‖ 2nd half: AdamW "
+        verdict(shown["adamc_tames_grad_norm"], f"‖g‖ 2nd half: AdamW "
                  f"{changes['adamw']['grad']:+.0%}, AdamC {changes['adamc']['grad']:+.0%}"),
-        _verdict(shown["adamc_loss_not_worse"], f"final train loss: AdamW "
+        verdict(shown["adamc_loss_not_worse"], f"final train loss: AdamW "
                  f"{finals['adamw']:.4f}, AdamC {finals['adamc']:.4f}"),
     ]
     cfg = best["adamw"]["config"]

@@ -26,16 +26,18 @@ def _read_parquet(path: Path) -> pd.DataFrame:
                            "delete the run folder and re-run the sweep") from None
 
 
-def load_runs(sweep_file: str | Path, scale: str, results: str | Path) -> list[dict]:
-    """One dict per complete run: `config` (dict), `metrics` and `layers` (DataFrames)."""
+def load_runs(sweep_file: str | Path, scale: str, results: str | Path,
+              tables: tuple[str, ...] = ("metrics", "layers")) -> list[dict]:
+    """One dict per complete run: `config` (dict), and a DataFrame per table
+    (`metrics`, `layers` for training runs; `norms` for simulations)."""
     runs = []
     for run in expand(sweep_file, scale):
         folder = run_dir(results, run)
         if not (folder / "DONE").is_file():
             continue
         runs.append({"config": yaml.safe_load((folder / "config.yaml").read_text()),
-                     "metrics": _read_parquet(folder / "metrics.parquet"),
-                     "layers": _read_parquet(folder / "layers.parquet"), "folder": folder})
+                     "folder": folder,
+                     **{t: _read_parquet(folder / f"{t}.parquet") for t in tables}})
     if not runs:
         raise ResultsError(f"no complete runs of {sweep_file} at scale {scale} under {results}/; "
                            f"run: harness run {sweep_file} --scale {scale}")

@@ -24,3 +24,8 @@ def save(fig, out_dir: str | Path, stem: str) -> list[Path]:
         fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
     return paths
+
+
+def verdict(shown: bool, text: str) -> str:
+    """One line of a figure's claim check: SHOWN / NOT SHOWN and what was measured."""
+    return f"{'SHOWN    ' if shown else 'NOT SHOWN'}  {text}"

@@ -21,7 +21,8 @@ from .checkpoint import CHECKPOINT, Preempted
 from .data import check_available
 from .metrics import atomic_write_text
 from .run import PROGRESS, is_complete, train
-from .sweep import Run, run_dir
+from .simulate import simulate
+from .sweep import Run, SimConfig, run_dir
 
 EXECUTORS = ("local", "inline", "slurm")
 
@@ -95,7 +96,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     if executor == "slurm":
         data_root = data_root or profile.data_root
         todo = [r for r in todo if not _queued(run_dir(results, r))]
-    for dataset in sorted({r.config.dataset for r in todo}):
+    for dataset in sorted({r.config.dataset for r in todo if hasattr(r.config, "dataset")}):
         check_available(dataset, data_root)  # before any folder exists
     if not todo:
         return []
@@ -113,11 +114,11 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
         local.update_parameters(timeout_min=24 * 60)
     for run in tqdm(todo, desc=f"{todo[0].sweep} [{todo[0].scale}]", unit="run"):
         folder = _prepare(run, results, meta, force)
+        target = simulate if isinstance(run.config, SimConfig) else train
         if local is None:
-            train(run.config, folder, data_root, progress=True,
-                  checkpoint_every=checkpoint_every)
+            target(run.config, folder, data_root, True, checkpoint_every)
         else:
-            job = local.submit(train, run.config, folder, data_root, False, checkpoint_every)
+            job = local.submit(target, run.config, folder, data_root, False, checkpoint_every)
             _wait_local(job, folder, run.run_id)
     return todo
 

@@ -102,8 +102,36 @@ class RunConfig(BaseModel):
         return self
 
 
+class SimConfig(BaseModel):
+    """A numerical simulation instead of a training run: Chou App. A, eq. 5,
+    θ_t = θ_{t−1} − γ_t·(λ·θ_{t−1} + ξ_t), ξ_t ~ N(0, I), θ_0 = 0, for `half_lives` half-lives
+    of the peak γλ (with `warmup_half_lives` of linear warmup)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(1000, gt=0, description="length of θ")
+    lr: float = Field(gt=0)
+    weight_decay: float = Field(gt=0)
+    schedule: Literal["constant", "cosine"] = "constant"
+    half_lives: float = Field(10.0, gt=0)
+    warmup_half_lives: float = Field(0.0, ge=0)
+    seed: int = 0
+    log_points: int = Field(500, gt=1, description="rows written per run")
+
+    @model_validator(mode="after")
+    def _stable(self) -> SimConfig:
+        if self.lr * self.weight_decay >= 1:
+            raise ValueError("lr·weight_decay must be < 1 (else θ does not decay)")
+        return self
+
+
+CONFIG_KINDS = {"train": RunConfig, "simulation": SimConfig}
 RUN_KEYS = tuple(RunConfig.model_fields)
-META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales")
+META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales", "kind")
+
+
+def config_class(sweep: dict) -> type[BaseModel]:
+    return CONFIG_KINDS[sweep.get("kind", "train")]
 
 
 @dataclass(frozen=True)
@@ -112,7 +140,7 @@ class Run:
 
     sweep: str
     scale: str
-    config: RunConfig
+    config: RunConfig | SimConfig
     run_id: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -120,7 +148,7 @@ class Run:
                 **self.config.model_dump()}
 
 
-def run_id(config: RunConfig) -> str:
+def run_id(config: BaseModel) -> str:
     """Content address of a resolved config: stable across key order and Python versions.
 
     JSON with sorted keys and Python's shortest float repr (stable since 3.1) is canonical.
@@ -153,12 +181,12 @@ def check_keys(path, where: str, given: dict, allowed: tuple[str, ...]) -> None:
                         + ", ".join(allowed))
 
 
-def _check_axes(path, where: str, axes: Any, kind: str) -> dict[str, list]:
+def _check_axes(path, where: str, axes: Any, kind: str, keys: tuple[str, ...]) -> dict:
     if axes is None:
         return {}
     if not isinstance(axes, dict):
         raise _fail(path, f"{where}{kind}", "must be a mapping of run key -> list of values")
-    check_keys(path, f"{where}{kind}.", axes, RUN_KEYS)
+    check_keys(path, f"{where}{kind}.", axes, keys)
     for key, values in axes.items():
         if not isinstance(values, list) or not values:
             raise _fail(path, f"{where}{kind}.{key}", "must be a non-empty list of values")
@@ -190,7 +218,10 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
         raise _fail(path, where, f"not valid YAML: {getattr(e, 'problem', e)}") from None
     if not isinstance(raw, dict):
         raise _fail(path, "(top)", "a sweep file must be a YAML mapping")
-    check_keys(path, "", raw, META_KEYS + RUN_KEYS)
+    if raw.get("kind", "train") not in CONFIG_KINDS:
+        raise _fail(path, "kind", f"unknown {raw['kind']!r}; allowed: {', '.join(CONFIG_KINDS)}")
+    keys = tuple(config_class(raw).model_fields)
+    check_keys(path, "", raw, META_KEYS + keys)
     if not isinstance(raw.get("name"), str) or not raw["name"]:
         raise _fail(path, "name", "required, a non-empty string (names the results folder)")
     scales = raw.get("scales") or {}
@@ -200,11 +231,11 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
     for scale, block in scales.items():
         if not isinstance(block, dict):
             raise _fail(path, f"scales.{scale}", "must be a mapping of run keys")
-        check_keys(path, f"scales.{scale}.", block, ("notes", "grid", "zip") + RUN_KEYS)
-        _check_axes(path, f"scales.{scale}.", block.get("grid"), "grid")
-        _check_axes(path, f"scales.{scale}.", block.get("zip"), "zip")
-    _check_axes(path, "", raw.get("grid"), "grid")
-    _check_axes(path, "", raw.get("zip"), "zip")
+        check_keys(path, f"scales.{scale}.", block, ("notes", "grid", "zip") + keys)
+        _check_axes(path, f"scales.{scale}.", block.get("grid"), "grid", keys)
+        _check_axes(path, f"scales.{scale}.", block.get("zip"), "zip", keys)
+    _check_axes(path, "", raw.get("grid"), "grid", keys)
+    _check_axes(path, "", raw.get("zip"), "zip", keys)
     raw["_path"] = str(path)
     return raw
 
@@ -221,8 +252,9 @@ def expand(sweep: dict[str, Any] | str | Path, scale: str) -> list[Run]:
         raise _fail(path, f"scales.{scale}", f"this sweep does not define scale {scale!r}; "
                     f"defined: {', '.join(scales)}")
     block = scales.get(scale, {})
-    base = {k: v for k, v in sweep.items() if k in RUN_KEYS}
-    base.update({k: v for k, v in block.items() if k in RUN_KEYS})
+    cls = config_class(sweep)
+    base = {k: v for k, v in sweep.items() if k in cls.model_fields}
+    base.update({k: v for k, v in block.items() if k in cls.model_fields})
     grid = block["grid"] if "grid" in block else (sweep.get("grid") or {})
     zipped = block["zip"] if "zip" in block else (sweep.get("zip") or {})
     where = f"scales.{scale}." if ("grid" in block or "zip" in block) else ""
@@ -234,7 +266,7 @@ def expand(sweep: dict[str, Any] | str | Path, scale: str) -> list[Run]:
         for zip_row in zip_rows:
             values = {**base, **grid_row, **zip_row}
             try:
-                config = RunConfig.model_validate(values)
+                config = cls.model_validate(values)
             except ValidationError as e:
                 key, message = _describe(e.errors()[0])
                 axis = "grid." if key in grid_row else "zip." if key in zip_row else ""
