@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from .sweep import SCALES, SweepError, expand, load_sweep, run_dir
+from .sweep import SCALES, RunConfig, SweepError, expand, load_sweep, run_dir
 
 DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
 
@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder holding <dataset>/ for file-backed datasets ($WDLAB_DATA)")
     plan = sub.add_parser("plan", help="print the runs a sweep means; no side effects")
     sweep_args(plan)
+    plan.add_argument("--cost", action="store_true",
+                      help="add steps, PFLOPs and GPU-hours per run (counts one forward pass)")
+    plan.add_argument("--gpu-tflops", type=float, default=989.0,
+                      help="peak TFLOP/s of one GPU (default: H100 dense bf16)")
+    plan.add_argument("--mfu", type=float, default=0.4, help="assumed model FLOP utilization")
     params = sub.add_parser("params", help="print every tensor's group, decay, lr and oracle")
     sweep_args(params)
     status = sub.add_parser("status", help="table of runs: state, step, loss, job, error")
@@ -91,11 +96,22 @@ def _plan(args, sweep, runs) -> None:
           f"{sweep['name']}/{args.scale}/")
     varying = [k for k in type(runs[0].config).model_fields
                if len({getattr(r.config, k) for r in runs}) > 1]
+    total = 0.0
     for r in runs:
         state = "done" if is_complete(run_dir(args.results, r)) else "todo"
         shown = varying or ["model", "dataset", "optimizer", "lr", "weight_decay"]
+        cost = ""
+        if args.cost and isinstance(r.config, RunConfig):
+            from .cost import run_cost
+
+            c = run_cost(r.config, args.gpu_tflops, args.mfu)
+            total += c["gpu_hours"]
+            cost = f"  steps={c['steps']}  {c['pflops']:.3g} PFLOP  {c['gpu_hours']:.3g} GPU-h"
         print(f"  {r.run_id}  {state:4}  " + "  ".join(f"{k}={getattr(r.config, k)}"
-                                                        for k in shown))
+                                                        for k in shown) + cost)
+    if args.cost:
+        print(f"total: {total:.4g} GPU-hours at {args.mfu:.0%} MFU of "
+              f"{args.gpu_tflops:g} TFLOP/s")
 
 
 def main(argv: list[str] | None = None) -> int:

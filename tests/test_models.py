@@ -39,3 +39,18 @@ def test_bf16_autocast_trains_and_keeps_fp32_weights(tmp_path):
     # Same start, different arithmetic: close, not equal.
     assert metrics["loss"].iloc[0] == pytest.approx(other["loss"].iloc[0], rel=0.05)
     assert metrics["loss"].iloc[0] != other["loss"].iloc[0]
+
+
+def test_cost_estimate_matches_the_6nd_rule_for_a_gpt():
+    from harness.cost import run_cost
+    from harness.models import build_model
+
+    cfg = RunConfig(model="gpt", depth=4, width=256, dataset="fineweb_edu", seq_len=512,
+                    batch_size=8, steps=1000, optimizer="adamw", lr=1e-3)
+    cost = run_cost(cfg, gpu_tflops=100.0, mfu=0.5)
+    model = build_model("gpt", 4, 256, 50304, 50304)
+    non_embedding = sum(p.numel() for n, p in model.named_parameters() if "embed" not in n)
+    tokens = 8 * 512 * 1000
+    # 6·N·D counts matmul FLOPs of the weights; attention adds a little on top.
+    assert 0.95 <= cost["pflops"] * 1e15 / (6 * non_embedding * tokens) < 1.3
+    assert cost["gpu_hours"] == pytest.approx(cost["pflops"] * 1e15 / 50e12 / 3600)
