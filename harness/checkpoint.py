@@ -26,6 +26,10 @@ PREEMPTION_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGU
 class Preempted(RuntimeError):
     """The run saved a checkpoint after a preemption signal and stopped; re-run to resume."""
 
+    def __init__(self, message: str, signum: int | None = None):
+        super().__init__(message)
+        self.signum = signum
+
 
 def save(path: Path, state: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=Path(path).parent, prefix=".checkpoint.", suffix=".tmp")

@@ -177,7 +177,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                 save_checkpoint(step + 1)
                 if stop.requested:
                     raise checkpoint.Preempted(f"signal {stop.requested} at step {step + 1}; "
-                                               f"checkpoint saved in {out_dir}")
+                                               f"checkpoint saved in {out_dir}",
+                                               stop.requested)
 
     _flush(out_dir, metric_rows, layers.rows)
     last = metric_rows[-1]

@@ -4,7 +4,8 @@ preemption, and the job records `harness status` / `cancel` read.
 A profile is YAML (see slurm/profiles/). Each submitted run gets `job.json` in its folder;
 the job itself runs `SlurmTrain`, which holds a lock on the run folder (a run never trains
 twice at once), resumes from the run's checkpoint, and on a preemption or timeout signal saves
-a checkpoint and requeues itself, at most `max_requeues` times.
+a checkpoint; on a time-limit warning (USR1/USR2) it also requeues itself, at most
+`max_requeues` times (a SIGTERM is scancel, or a preemption SLURM requeues by itself).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -108,12 +110,14 @@ class SlurmTrain:
             try:
                 return train(config, folder, data_root, progress=False,
                              checkpoint_every=checkpoint_every)
-            except Preempted:
+            except Preempted as stopped:
+                # USR1/USR2 warn of a time limit (submitit asks for USR2): requeue ourselves.
+                # SIGTERM is scancel, or a preemption SLURM requeues by itself: don't.
                 restarts = int(os.environ.get("SLURM_RESTART_COUNT", "0"))
-                if restarts >= self.max_requeues:
-                    raise
-                # scontrol requeue fails if SLURM already requeued us (preemption): fine.
-                subprocess.run(["scontrol", "requeue", os.environ["SLURM_JOB_ID"]], check=False)
+                if stopped.signum in (signal.SIGUSR1, signal.SIGUSR2) and \
+                        restarts < self.max_requeues:
+                    subprocess.run(["scontrol", "requeue", os.environ["SLURM_JOB_ID"]],
+                                   check=False)
                 raise
 
 

@@ -82,7 +82,10 @@ def test_a_failing_job_is_reported_with_its_error(write_sweep, tmp_path, capsys)
     assert " failed " in table and "data_batch_1" in table
 
 
-def test_requeued_job_resumes_from_its_checkpoint_exactly(write_sweep, tmp_path):
+@pytest.mark.parametrize("how", ["scontrol-requeue", "time-limit-signal"])
+def test_requeued_job_resumes_from_its_checkpoint_exactly(write_sweep, tmp_path, how):
+    """SLURM requeues (SIGTERM to the job), or warns of its time limit (USR2: the job
+    checkpoints and requeues itself); either way the run resumes exactly."""
     config = copy.deepcopy(SMOKE_SWEEP)
     config.update(steps=400, momentum=0.9, schedule="cosine", augment="crop", label_noise=0.2)
     sweep = write_sweep(config)
@@ -103,7 +106,10 @@ def test_requeued_job_resumes_from_its_checkpoint_exactly(write_sweep, tmp_path)
 
     assert _wait_for(lambda: past(60)), "the job never got going"
     job = json.loads((folder / "job.json").read_text())["job_id"]
-    subprocess.run(["scontrol", "requeue", job], check=True)
+    if how == "scontrol-requeue":
+        subprocess.run(["scontrol", "requeue", job], check=True)
+    else:
+        subprocess.run(["scancel", "--signal=USR2", job], check=True)
     # SLURM holds a requeued job back ~2 min (BeginTime); release it once it is pending.
     def pending():
         state = subprocess.run(["squeue", "-h", "-j", job, "-o", "%T"], capture_output=True,
@@ -141,3 +147,22 @@ def test_bad_profile_is_refused_before_submission(smoke_sweep, tmp_path, capsys,
     err = capsys.readouterr().err
     assert str(bad) in err and all(w in err for w in words), err
     assert not results.exists()
+
+
+def test_cancel_stops_a_running_sweep(write_sweep, tmp_path, capsys):
+    sweep = write_sweep({**SMOKE_SWEEP, "steps": 100_000})
+    results = tmp_path / "results"
+    assert _slurm(sweep, results) == 0
+    (run,) = expand(sweep, "smoke")
+    folder = run_dir(results, run)
+    assert _wait_for(lambda: (folder / ".progress").is_file()), "the job never started"
+    assert main(["cancel", str(sweep), "--scale", "smoke", "--results", str(results)]) == 0
+    job = json.loads((folder / "job.json").read_text())["job_id"]
+    assert job in capsys.readouterr().out
+
+    def cancelled():
+        main(["status", str(sweep), "--scale", "smoke", "--results", str(results)])
+        return " cancelled " in capsys.readouterr().out
+
+    assert _wait_for(cancelled, timeout=60)
+    assert not (folder / "DONE").exists()
