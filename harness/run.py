@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from . import checkpoint
+from . import checkpoint, distributed
 from .data import TOKENS, BatchStream, build_dataset, eval_batches
 from .metrics import (
     LAYERS_SCHEMA,
@@ -93,7 +93,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    rank, world, device = distributed.setup()
+    writer = rank == 0  # only rank 0 writes files
     torch.manual_seed(cfg.seed)
 
     size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
@@ -107,6 +108,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     layers = LayerLogger(list(model.named_parameters()), infos)
+    forward = distributed.wrap(model, device)  # DDP averages gradients across ranks
 
     # bf16 autocast: matmuls/convs in bfloat16, weights, optimizer state and loss in fp32.
     bf16 = cfg.precision == "bf16"
@@ -132,6 +134,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                         optimizer.param_groups[0])
 
     def save_checkpoint(next_step: int) -> None:
+        if not writer:
+            return
         _flush(out_dir, metric_rows, layers.rows)
         checkpoint.save(out_dir / checkpoint.CHECKPOINT, {
             "step": next_step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -145,10 +149,10 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         for step in tqdm(range(start, total), desc=out_dir.name, disable=not progress,
                          leave=False, initial=start, total=total):
             schedule_groups(optimizer, step, total, cfg, warmup)
-            x, y = next(batches)
+            x, y = (distributed.shard(t, rank, world) for t in next(batches))
             x, y = to_device(x, y, device, memory_format)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                loss = loss_fn(model(x), y)
+                loss = loss_fn(forward(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
 
@@ -157,35 +161,43 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
             if logging:
                 layers.before_step(step)
             optimizer.step()
-            samples_since_log += len(y)
+            samples_since_log += len(y) * world
             if logging:
                 layers.after_step()
                 now = time.perf_counter()
                 row = {"step": step, "lr": report_group["lr"],
                        "effective_lr": effective_lr(cfg.optimizer, report_group["lr"],
                                                     report_group.get("momentum", cfg.momentum)),
-                       "weight_decay": report_group["weight_decay"], "loss": loss.item(),
+                       "weight_decay": report_group["weight_decay"],
+                       "loss": distributed.mean(loss.item(), device),
                        "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
                 last_log, samples_since_log = now, 0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
                     row["eval_loss"], row["eval_accuracy"] = evaluate(
                         model, data.test, 256 if data.train[0][0].dim() > 1 else 32, device)
                 metric_rows.append(row)
-            if step % report_every == 0:
+            if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))
-            if stop.requested or ((step + 1) % checkpoint_every == 0 and not is_last):
+            stopping = distributed.any_rank(stop.requested is not None, device)
+            if stopping or ((step + 1) % checkpoint_every == 0 and not is_last):
                 save_checkpoint(step + 1)
-                if stop.requested:
+                if stopping:
                     raise checkpoint.Preempted(f"signal {stop.requested} at step {step + 1}; "
                                                f"checkpoint saved in {out_dir}",
                                                stop.requested)
 
-    _flush(out_dir, metric_rows, layers.rows)
     last = metric_rows[-1]
+    # Identical on every rank under DDP (the test holds them to it).
+    checksum = float(sum(p.detach().double().sum() for p in model.parameters()))
+    distributed.barrier()
+    if not writer:
+        return {"rank": rank, "final_loss": last["loss"], "param_checksum": checksum}
+    _flush(out_dir, metric_rows, layers.rows)
     summary = {"steps": total, "warmup_steps": warmup, "steps_per_epoch": steps_per_epoch,
                "resumed_from": start, "seconds": round(time.perf_counter() - started, 2),
                "final_loss": last["loss"], "eval_loss": last.get("eval_loss"),
                "eval_accuracy": last.get("eval_accuracy"), "device": str(device),
+               "world_size": world, "param_checksum": checksum,
                "torch": torch.__version__}
     atomic_write_text(json.dumps(summary, indent=2) + "\n", out_dir / DONE)
     (out_dir / checkpoint.CHECKPOINT).unlink(missing_ok=True)

@@ -102,7 +102,14 @@ class SlurmTrain:
     def __call__(self, config, folder: Path, data_root, checkpoint_every):
         from .run import train
 
-        with open(folder / ".lock", "w") as lock:
+        if int(os.environ.get("SLURM_NTASKS", "1")) > 1:  # one task per GPU: DDP
+            import submitit
+
+            # LOCAL_RANK picks the GPU (distributed.setup), so keep every GPU visible.
+            submitit.helpers.TorchDistributedEnvironment().export(set_cuda_visible_devices=False)
+        rank = int(os.environ.get("RANK", "0"))
+        # Rank 0 holds the folder lock for the job (other jobs for the run must wait).
+        with open(folder / (".lock" if rank == 0 else f".rank{rank}"), "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -114,7 +121,7 @@ class SlurmTrain:
                 # USR1/USR2 warn of a time limit (submitit asks for USR2): requeue ourselves.
                 # SIGTERM is scancel, or a preemption SLURM requeues by itself: don't.
                 restarts = int(os.environ.get("SLURM_RESTART_COUNT", "0"))
-                if stopped.signum in (signal.SIGUSR1, signal.SIGUSR2) and \
+                if stopped.signum in (signal.SIGUSR1, signal.SIGUSR2) and rank == 0 and \
                         restarts < self.max_requeues:
                     subprocess.run(["scontrol", "requeue", os.environ["SLURM_JOB_ID"]],
                                    check=False)

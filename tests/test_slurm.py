@@ -166,3 +166,25 @@ def test_cancel_stops_a_running_sweep(write_sweep, tmp_path, capsys):
 
     assert _wait_for(cancelled, timeout=60)
     assert not (folder / "DONE").exists()
+
+
+def test_multi_gpu_profile_runs_ddp_with_one_task_per_gpu(write_sweep, tmp_path):
+    """gpus_per_node: 2 on the test cluster's fake GPUs -> 2 tasks -> DDP on gloo, equal to
+    one process with the same global batch."""
+    from test_ddp import CFG
+
+    sweep = write_sweep({"name": "ddp", **CFG, "scales": {"smoke": {}}})
+    reference = tmp_path / "reference"
+    assert main(["run", str(sweep), "--scale", "smoke", "--results", str(reference),
+                 "--executor", "inline"]) == 0
+    profile = {**yaml.safe_load(open(PROFILE)), "gpus_per_node": 2}
+    two = tmp_path / "two-gpus.yaml"
+    two.write_text(yaml.safe_dump(profile))
+    results = tmp_path / "results"
+    assert main(["run", str(sweep), "--scale", "smoke", "--results", str(results),
+                 "--executor", "slurm", "--cluster", str(two), "--wait"]) == 0
+    (run,) = expand(sweep, "smoke")
+    assert json.loads((run_dir(results, run) / "DONE").read_text())["world_size"] == 2
+    got = pd.read_parquet(run_dir(results, run) / "metrics.parquet")["loss"]
+    want = pd.read_parquet(run_dir(reference, run) / "metrics.parquet")["loss"]
+    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5)

@@ -1,0 +1,72 @@
+"""Data parallelism: rank/world from torchrun or SLURM (via submitit), DDP on gloo or NCCL.
+
+Every rank draws the same global batch from its BatchStream (same seed, same order) and
+trains on its slice, so the global batch and the lr mean the same at any world size; DDP
+averages gradients; rank 0 alone writes files. With world size 1 everything is a no-op.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+
+
+def setup() -> tuple[int, int, torch.device]:
+    """(rank, world size, device); joins the process group when there is more than one."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        device = torch.device("cuda", local)
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return rank, world, device
+
+
+def world_size() -> int:
+    return dist.get_world_size() if dist.is_initialized() else 1
+
+
+def mean(value: float, device: torch.device) -> float:
+    """The average of a scalar over ranks (for logging the global batch's loss)."""
+    if world_size() == 1:
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return t.item() / world_size()
+
+
+def any_rank(flag: bool, device: torch.device) -> bool:
+    """True on every rank if it is true on one (a preemption signal must stop all ranks)."""
+    if world_size() == 1:
+        return flag
+    t = torch.tensor([int(flag)], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
+
+def barrier() -> None:
+    if world_size() > 1:
+        dist.barrier()
+
+
+def shard(x: torch.Tensor, rank: int, world: int) -> torch.Tensor:
+    """This rank's slice of a global batch."""
+    if world == 1:
+        return x
+    if len(x) % world:
+        raise ValueError(f"global batch {len(x)} does not split over {world} ranks")
+    per = len(x) // world
+    return x[rank * per:(rank + 1) * per]
+
+
+def wrap(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    if world_size() == 1:
+        return model
+    ids = [device.index] if device.type == "cuda" else None
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)

@@ -1,0 +1,54 @@
+"""DDP on gloo with 2 processes: parameters identical across ranks, and the run equal to one
+process with the same global batch (a GPT: no BatchNorm, whose statistics are per rank)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+import pandas as pd
+import pytest
+import torch.multiprocessing as mp
+
+from harness.run import train
+from harness.sweep import RunConfig
+
+CFG = dict(model="gpt", depth=2, width=64, dataset="stdlib_bytes", seq_len=32, batch_size=8,
+           steps=6, optimizer="adamw", lr=3e-3, momentum=0.9, weight_decay=0.1,
+           schedule="cosine", seed=3)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _worker(rank: int, world: int, port: int, out: str) -> None:
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+    summary = train(RunConfig(**CFG), out, progress=False)
+    with open(f"{out}/rank{rank}.json", "w") as f:
+        json.dump(summary, f)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_two_gloo_ranks_match_one_process(tmp_path):
+    single = tmp_path / "single"
+    one = train(RunConfig(**CFG), single, progress=False)
+    ddp = tmp_path / "ddp"
+    ddp.mkdir()
+    mp.spawn(_worker, args=(2, _free_port(), str(ddp)), nprocs=2, join=True)
+    ranks = [json.loads((ddp / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert ranks[0]["param_checksum"] == ranks[1]["param_checksum"]
+    assert ranks[0]["world_size"] == 2
+    assert ranks[0]["param_checksum"] == pytest.approx(one["param_checksum"], rel=1e-6)
+    got = pd.read_parquet(ddp / "metrics.parquet")["loss"]
+    want = pd.read_parquet(single / "metrics.parquet")["loss"]
+    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5)
+    assert not (ddp / "rank1").exists()  # only rank 0 writes results
