@@ -8,6 +8,7 @@ SLURM executor plugs into the same `_submit` seam.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import time
@@ -76,7 +77,8 @@ def _prepare(run: Run, results, meta: dict, force: bool) -> Path:
     """The run's folder, ready to train into: kept if it holds a checkpoint to resume."""
     folder = run_dir(results, run)
     resumable = (folder / CHECKPOINT).is_file() and not force
-    if folder.exists() and not resumable:
+    first_rank = os.environ.get("RANK", "0") == "0"  # under torchrun, one rank cleans up
+    if folder.exists() and not resumable and first_rank:
         shutil.rmtree(folder)  # an incomplete run without a checkpoint starts over
     folder.mkdir(parents=True, exist_ok=True)
     write_config(run, folder, meta)
