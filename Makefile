@@ -8,7 +8,7 @@ SCALE ?= mini
 RESULTS ?= results
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 chou-figure-7 bench-optim clean-venv
+.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 defazio-figure-5 chou-figure-7 bench-optim clean-venv
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ defazio-figure-2: venv
 defazio-figure-4: venv
 	$(BIN)/harness run experiments/defazio2025/figure4.yaml --scale $(SCALE) --results $(RESULTS)
 	$(BIN)/python -m analysis defazio2025-fig4 --scale $(SCALE) --results $(RESULTS)
+
+defazio-figure-5: venv
+	$(BIN)/harness run experiments/defazio2025/figure5.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/python -m analysis defazio2025-fig5 --scale $(SCALE) --results $(RESULTS)
 
 # Chou et al. 2025, Fig. 7: a pure simulation (App. A), ~1 min.
 chou-figure-7: venv

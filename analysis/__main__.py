@@ -16,6 +16,7 @@ ARTIFACTS = {  # name -> (draw function, sweep file it reads)
     "defazio2025-fig2": (defazio2025.figure2, "experiments/defazio2025/figure2.yaml"),
     "defazio2025-fig3": (defazio2025.figure3, "experiments/defazio2025/figure3.yaml"),
     "defazio2025-fig4": (defazio2025.figure4, "experiments/defazio2025/figure4.yaml"),
+    "defazio2025-fig5": (defazio2025.figure5, "experiments/defazio2025/figure5.yaml"),
     "chou2025-fig7": (chou2025.figure7, "experiments/chou2025/figure7.yaml"),
 }
 

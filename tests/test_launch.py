@@ -97,5 +97,16 @@ def test_smoke_results_draw_a_figure(tmp_path):
 
 def test_figure4_smoke_compares_adamw_and_adamc(tmp_path):
     report = _smoke_figure(tmp_path, 4, defazio2025.figure4)
-    assert {"adamw_weight_norm_falls", "adamc_keeps_weight_norm"} <= set(report["claims"])
+    assert {"baseline_weight_norm_falls", "corrected_keeps_weight_norm"} <= set(report["claims"])
     assert set(report["claims"]["measured"]["final_train_loss"]) == {"adamw", "adamc"}
+
+
+def test_figure5_smoke_averages_seeds_per_optimizer(tmp_path):
+    report = _smoke_figure(tmp_path, 5, defazio2025.figure5)
+    assert set(report["claims"]["measured"]["final_train_loss"]) == {"sgd", "sgdc"}
+    from analysis.defazio2025 import _best_per_optimizer
+    from analysis.load import load_runs
+
+    best = _best_per_optimizer(load_runs("experiments/defazio2025/figure5.yaml", "smoke",
+                                         tmp_path / "results"))
+    assert {name: len(group) for name, group in best.items()} == {"sgd": 2, "sgdc": 2}
