@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 from conftest import SMOKE_SWEEP
 
 from analysis import defazio2025
@@ -110,3 +111,17 @@ def test_figure5_smoke_averages_seeds_per_optimizer(tmp_path):
     best = _best_per_optimizer(load_runs("experiments/defazio2025/figure5.yaml", "smoke",
                                          tmp_path / "results"))
     assert {name: len(group) for name, group in best.items()} == {"sgd": 2, "sgdc": 2}
+
+
+def test_corrupt_parquet_is_refused_naming_the_file(smoke_sweep, tmp_path, capsys):
+    from analysis.load import ResultsError, load_runs
+
+    results = tmp_path / "results"
+    assert main(["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
+                 "--executor", "inline"]) == 0
+    (run,) = expand(smoke_sweep, "smoke")
+    bad = run_dir(results, run) / "layers.parquet"
+    bad.write_bytes(bad.read_bytes()[:100])  # truncated, e.g. a copy cut short
+    with pytest.raises(ResultsError, match="unreadable Parquet") as error:
+        load_runs(smoke_sweep, "smoke", results)
+    assert str(bad) in str(error.value)
