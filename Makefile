@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 SCALE ?= mini
 RESULTS ?= results
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# CLUSTER=slurm/profiles/x.yaml: submit the figure's runs to SLURM and wait for them (Ctrl-C
+# and re-run `make` later: queued and finished runs are not submitted again).
+RUN_ARGS := --scale $(SCALE) --results $(RESULTS) $(if $(CLUSTER),--executor slurm --cluster $(CLUSTER) --wait,)
 
 .PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 defazio-figure-5 chou-figure-7 bench-optim clean-venv
 
@@ -30,24 +33,24 @@ lint: venv
 figure-3: defazio-figure-3
 
 defazio-figure-3: venv
-	$(BIN)/harness run experiments/defazio2025/figure3.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/harness run experiments/defazio2025/figure3.yaml $(RUN_ARGS)
 	$(BIN)/python -m analysis defazio2025-fig3 --scale $(SCALE) --results $(RESULTS)
 
 defazio-figure-2: venv
-	$(BIN)/harness run experiments/defazio2025/figure2.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/harness run experiments/defazio2025/figure2.yaml $(RUN_ARGS)
 	$(BIN)/python -m analysis defazio2025-fig2 --scale $(SCALE) --results $(RESULTS)
 
 defazio-figure-4: venv
-	$(BIN)/harness run experiments/defazio2025/figure4.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/harness run experiments/defazio2025/figure4.yaml $(RUN_ARGS)
 	$(BIN)/python -m analysis defazio2025-fig4 --scale $(SCALE) --results $(RESULTS)
 
 defazio-figure-5: venv
-	$(BIN)/harness run experiments/defazio2025/figure5.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/harness run experiments/defazio2025/figure5.yaml $(RUN_ARGS)
 	$(BIN)/python -m analysis defazio2025-fig5 --scale $(SCALE) --results $(RESULTS)
 
 # Chou et al. 2025, Fig. 7: a pure simulation (App. A), ~1 min.
 chou-figure-7: venv
-	$(BIN)/harness run experiments/chou2025/figure7.yaml --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/harness run experiments/chou2025/figure7.yaml $(RUN_ARGS)
 	$(BIN)/python -m analysis chou2025-fig7 --scale $(SCALE) --results $(RESULTS)
 
 # Optimizer step-time ratios vs their torch bases -> docs/benchmarks.md (not a test).

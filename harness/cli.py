@@ -61,9 +61,11 @@ def _table(rows: list[dict]) -> str:
 
 
 def _dry_run(args, runs, profile) -> None:
+    from .cost import run_cost
     from .launch import pending
 
     todo = pending(runs, args.results, args.force)
+    hours = sum(run_cost(r.config)["gpu_hours"] for r in todo if isinstance(r.config, RunConfig))
     print(f"would submit 1 array of {len(todo)} task(s) (of {len(runs)} runs; the rest are "
           f"complete) with: partition={profile.partition} nodes={profile.nodes} "
           f"gpus_per_node={profile.gpus_per_node} cpus_per_task={profile.cpus_per_task} "
@@ -71,6 +73,8 @@ def _dry_run(args, runs, profile) -> None:
           f"array_parallelism={profile.array_parallelism} max_requeues={profile.max_requeues}"
           + "".join(f" {k}={v}" for k in ("account", "qos", "constraint")
                     if (v := getattr(profile, k))))
+    print(f"estimated {hours:.4g} GPU-hours at 40% MFU of an H100 "
+          "(harness plan --cost for per-run numbers and other GPUs)")
 
 
 def _params(runs) -> None:

@@ -160,3 +160,13 @@ def test_params_lists_every_tensor_with_its_policy(write_sweep, capsys):
     assert rows["stem.0.0.weight"][3] == "yes" and rows["stem.0.0.weight"][9] == "spectral"
     assert rows["stem.0.0.weight"][10] == "yes"
     assert rows["stem.0.1.bias"][9] == "bias_rms"
+
+
+def test_slurm_dry_run_prints_the_array_and_submits_nothing(smoke_sweep, tmp_path, capsys):
+    results = tmp_path / "results"
+    profile = str(REPO / "slurm" / "profiles" / "example-gpu-cluster.yaml")
+    assert main(["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
+                 "--executor", "slurm", "--cluster", profile, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "1 array of 1 task(s)" in out and "partition=gpu" in out and "GPU-hours" in out
+    assert not results.exists()
