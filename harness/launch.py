@@ -100,13 +100,17 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
         todo = [r for r in todo if not _queued(run_dir(results, r))]
     for dataset in sorted({r.config.dataset for r in todo if hasattr(r.config, "dataset")}):
         check_available(dataset, data_root)  # before any folder exists
+    if executor == "slurm":
+        if todo:
+            logs = results / todo[0].sweep / todo[0].scale / ".submitit"
+            _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile,
+                          logs)
+        if wait:  # on everything of this sweep still queued, not only what we just submitted
+            _wait_slurm([run_dir(results, r) for r in runs])
+        return todo
     if not todo:
         return []
     logs = results / todo[0].sweep / todo[0].scale / ".submitit"
-    if executor == "slurm":
-        _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile, logs,
-                      wait)
-        return todo
 
     local = None
     if executor == "local":
@@ -135,9 +139,9 @@ def _queued(folder: Path) -> bool:
     return job is not None and slurm.job_states([job])[job] in ACTIVE
 
 
-def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile, logs,
-                  wait) -> None:
-    """One job array for the whole sweep; `wait` polls until every run is done or failed."""
+def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile,
+                  logs) -> None:
+    """One job array for all of `todo`; each run folder records its job id."""
     ex = slurm.executor(profile, logs)
     folders = [_prepare(run, results, meta, force) for run in todo]
     task = slurm.SlurmTrain(profile.max_requeues)
@@ -148,16 +152,19 @@ def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profi
         slurm.record_job(folder, job.job_id)
     print(f"submitted {len(jobs)} run(s) as SLURM array {jobs[0].job_id.split('_')[0]} "
           f"(logs: {logs})")
-    if not wait:
-        return
+
+
+def _wait_slurm(folders: list[Path]) -> None:
+    """Poll until every submitted run is complete or its job has ended; raise if any failed."""
+    submitted = {f: slurm.recorded_job(f) for f in folders if slurm.recorded_job(f)}
     while True:
-        states = slurm.job_states([j.job_id for j in jobs])
+        states = slurm.job_states(list(submitted.values()))
         # UNKNOWN: sacct has not caught up with a job squeue no longer shows; keep waiting.
-        if all(is_complete(f) or states[j.job_id] not in ACTIVE | {"UNKNOWN"}
-               for j, f in zip(jobs, folders)):
+        if all(is_complete(f) or states[j] not in ACTIVE | {"UNKNOWN"}
+               for f, j in submitted.items()):
             break
         time.sleep(1)
-    failed = [f.name for f in folders if not is_complete(f)]
+    failed = [f.name for f in submitted if not is_complete(f)]
     if failed:
         raise RuntimeError(f"{len(failed)} run(s) did not complete: {', '.join(failed)}; "
                            "see `harness status`")

@@ -54,9 +54,13 @@ def _wait_for(predicate, timeout=120):
 def test_array_lands_every_run_and_resubmitting_submits_nothing(write_sweep, tmp_path, capsys):
     sweep = write_sweep({**SMOKE_SWEEP, "grid": {"seed": [0, 1, 2]}})
     results = tmp_path / "results"
-    assert _slurm(sweep, results, "--wait") == 0
+    assert _slurm(sweep, results) == 0
     assert "as SLURM array" in capsys.readouterr().out
     runs = expand(sweep, "smoke")
+    first = {r.run_id: (run_dir(results, r) / "job.json").read_text() for r in runs}
+    assert _slurm(sweep, results, "--wait") == 0  # queued: nothing new, wait for them
+    assert "as SLURM array" not in capsys.readouterr().out
+    assert first == {r.run_id: (run_dir(results, r) / "job.json").read_text() for r in runs}
     for run in runs:
         assert pd.read_parquet(run_dir(results, run) / "metrics.parquet")["step"].max() == 3
     records = {r.run_id: (run_dir(results, r) / "job.json").read_text() for r in runs}
