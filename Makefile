@@ -11,6 +11,12 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 # and re-run `make` later: queued and finished runs are not submitted again).
 RUN_ARGS := --scale $(SCALE) --results $(RESULTS) $(if $(CLUSTER),--executor slurm --cluster $(CLUSTER) --wait,)
 
+# A paper artifact: run (or skip) its sweep, then draw it and check its claims.
+define figure
+	$(BIN)/harness run $(1) $(RUN_ARGS)
+	$(BIN)/python -m analysis $(2) --scale $(SCALE) --results $(RESULTS)
+endef
+
 .PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 defazio-figure-5 chou-figure-7 bench-optim clean-venv
 
 venv: $(STAMP)
@@ -33,25 +39,20 @@ lint: venv
 figure-3: defazio-figure-3
 
 defazio-figure-3: venv
-	$(BIN)/harness run experiments/defazio2025/figure3.yaml $(RUN_ARGS)
-	$(BIN)/python -m analysis defazio2025-fig3 --scale $(SCALE) --results $(RESULTS)
+	$(call figure,experiments/defazio2025/figure3.yaml,defazio2025-fig3)
 
 defazio-figure-2: venv
-	$(BIN)/harness run experiments/defazio2025/figure2.yaml $(RUN_ARGS)
-	$(BIN)/python -m analysis defazio2025-fig2 --scale $(SCALE) --results $(RESULTS)
+	$(call figure,experiments/defazio2025/figure2.yaml,defazio2025-fig2)
 
 defazio-figure-4: venv
-	$(BIN)/harness run experiments/defazio2025/figure4.yaml $(RUN_ARGS)
-	$(BIN)/python -m analysis defazio2025-fig4 --scale $(SCALE) --results $(RESULTS)
+	$(call figure,experiments/defazio2025/figure4.yaml,defazio2025-fig4)
 
 defazio-figure-5: venv
-	$(BIN)/harness run experiments/defazio2025/figure5.yaml $(RUN_ARGS)
-	$(BIN)/python -m analysis defazio2025-fig5 --scale $(SCALE) --results $(RESULTS)
+	$(call figure,experiments/defazio2025/figure5.yaml,defazio2025-fig5)
 
 # Chou et al. 2025, Fig. 7: a pure simulation (App. A), ~1 min.
 chou-figure-7: venv
-	$(BIN)/harness run experiments/chou2025/figure7.yaml $(RUN_ARGS)
-	$(BIN)/python -m analysis chou2025-fig7 --scale $(SCALE) --results $(RESULTS)
+	$(call figure,experiments/chou2025/figure7.yaml,chou2025-fig7)
 
 # Optimizer step-time ratios vs their torch bases -> docs/benchmarks.md (not a test).
 bench-optim: venv
