@@ -8,7 +8,7 @@ from functools import cache
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from .data import SHAPES, TOKENS, example_input
+from .data import SHAPES, example_input, input_size
 from .models import build_model
 from .sweep import RunConfig
 
@@ -30,7 +30,7 @@ def forward_flops(model: str, depth: int, width: int, dataset: str, size: int | 
 
 
 def run_cost(cfg: RunConfig, gpu_tflops: float = H100_BF16_TFLOPS, mfu: float = 0.4) -> dict:
-    size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
+    size = input_size(cfg)
     if cfg.steps is not None:
         steps = cfg.steps
     elif cfg.dataset in TRAIN_SIZE:

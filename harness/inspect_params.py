@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .data import SHAPES, TOKENS, example_input
+from .data import SHAPES, example_input, input_size
 from .models import build_model
 from .optim import build_optimizer, classify, reparameterize
 from .sweep import Run
@@ -14,7 +14,7 @@ def describe(run: Run) -> list[dict]:
     """One row per parameter: shape, kind, normalized/decayed/output, its group's lr and λ."""
     cfg = run.config
     channels, classes, native = SHAPES[cfg.dataset]
-    size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
+    size = input_size(cfg)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model, cfg.depth, cfg.width, channels, classes,
                         image_size=size or native, patch_size=cfg.patch_size)

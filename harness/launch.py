@@ -97,7 +97,8 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     todo = pending(runs, results, force)
     if executor == "slurm":
         data_root = data_root or profile.data_root
-        todo = [r for r in todo if not _queued(run_dir(results, r))]
+        queued = _queued([run_dir(results, r) for r in todo])
+        todo = [r for r in todo if run_dir(results, r) not in queued]
     for dataset in sorted({r.config.dataset for r in todo if hasattr(r.config, "dataset")}):
         check_available(dataset, data_root)  # before any folder exists
     if executor == "slurm":
@@ -133,10 +134,12 @@ ACTIVE = {"PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "SUSPEN
           "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING"}
 
 
-def _queued(folder: Path) -> bool:
-    """A run whose job is still queued or running: submitting it again would race it."""
-    job = slurm.recorded_job(folder)
-    return job is not None and slurm.job_states([job])[job] in ACTIVE
+def _queued(folders: list[Path]) -> set[Path]:
+    """Runs whose job is still queued or running: submitting them again would race them.
+    One sacct/squeue query for the whole sweep."""
+    jobs = slurm.recorded_jobs(folders)
+    states = slurm.job_states(list(jobs.values()))
+    return {f for f, job in jobs.items() if states[job] in ACTIVE}
 
 
 def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile,
@@ -156,7 +159,7 @@ def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profi
 
 def _wait_slurm(folders: list[Path]) -> None:
     """Poll until every submitted run is complete or its job has ended; raise if any failed."""
-    submitted = {f: slurm.recorded_job(f) for f in folders if slurm.recorded_job(f)}
+    submitted = slurm.recorded_jobs(folders)
     while True:
         states = slurm.job_states(list(submitted.values()))
         # UNKNOWN: sacct has not caught up with a job squeue no longer shows; keep waiting.

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import checkpoint, distributed
-from .data import TOKENS, BatchStream, build_dataset, eval_batches
+from .data import BatchStream, build_dataset, eval_batches, input_size
 from .metrics import (
     LAYERS_SCHEMA,
     METRICS_SCHEMA,
@@ -97,7 +97,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     writer = rank == 0  # only rank 0 writes files
     torch.manual_seed(cfg.seed)
 
-    size = cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
+    size = input_size(cfg)
     data = build_dataset(cfg.dataset, data_root, size)
     model = build_model(cfg.model, cfg.depth, cfg.width, data.channels, data.num_classes,
                         image_size=data.image_size, patch_size=cfg.patch_size)

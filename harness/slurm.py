@@ -139,6 +139,11 @@ def recorded_job(folder: Path) -> str | None:
         return None
 
 
+def recorded_jobs(folders: list[Path]) -> dict[Path, str]:
+    """{folder: job id} for the folders that were submitted."""
+    return {f: job for f in folders if (job := recorded_job(f))}
+
+
 def job_states(job_ids: list[str]) -> dict[str, str]:
     """SLURM's state per job id (array tasks as 123_4), from squeue then sacct."""
     if not job_ids:

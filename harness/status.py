@@ -23,11 +23,11 @@ SLURM_STATES = {"PENDING": "pending", "CONFIGURING": "pending", "RUNNING": "runn
 
 def run_status(runs: list[Run], results: str | Path) -> list[dict]:
     folders = [run_dir(results, r) for r in runs]
-    jobs = {f: slurm.recorded_job(f) for f in folders}
-    states = slurm.job_states([j for j in jobs.values() if j])
+    jobs = slurm.recorded_jobs(folders)
+    states = slurm.job_states(list(jobs.values()))
     rows = []
     for run, folder in zip(runs, folders):
-        job = jobs[folder]
+        job = jobs.get(folder)
         if is_complete(folder):
             state = "done"
         elif job:
@@ -75,8 +75,8 @@ def _error_tail(results, run: Run, job: str | None, lines: int = 5) -> str:
 
 def cancel(runs: list[Run], results: str | Path) -> list[str]:
     """scancel every submitted run that is not done; returns the job ids cancelled."""
-    jobs = [j for r in runs if not is_complete(run_dir(results, r))
-            for j in [slurm.recorded_job(run_dir(results, r))] if j]
+    unfinished = [run_dir(results, r) for r in runs if not is_complete(run_dir(results, r))]
+    jobs = list(slurm.recorded_jobs(unfinished).values())
     if jobs:
         subprocess.run(["scancel", *jobs], check=False)
     return jobs

@@ -25,7 +25,8 @@ NEEDS_ROOT = {"cifar10": "cifar-10-batches-py", "imagenet": "train", "fineweb_ed
               "fineweb10b": "."}
 
 __all__ = ["DATASETS", "SHAPES", "TOKENS", "BatchStream", "DataError", "ImageData",
-           "build_dataset", "check_available", "data_root", "eval_batches", "example_input"]
+           "build_dataset", "check_available", "data_root", "eval_batches", "example_input",
+           "input_size"]
 
 
 def data_root(dataset: str, root: str | Path | None = None) -> Path | None:
@@ -42,6 +43,11 @@ def check_available(dataset: str, root: str | Path | None = None) -> None:
             raise DataError(f"dataset {dataset}: {folder or '(no data root)'}/"
                             f"{NEEDS_ROOT[dataset]} not found; set --data-root or WDLAB_DATA "
                             f"to the folder holding {dataset}/")
+
+
+def input_size(cfg) -> int | None:
+    """The config's size knob for its dataset: sequence length for tokens, else image side."""
+    return cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
 
 
 def example_input(dataset: str, size: int | None = None) -> torch.Tensor:
