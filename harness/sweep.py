@@ -65,6 +65,7 @@ class RunConfig(BaseModel):
     c2_final_fraction: float = Field(1.0, gt=0, le=1, description="cosine C² decay; 1 = flat")
     # Muon (+ AdamW for non-matrix tensors).
     ns_steps: int = Field(5, gt=0, description="Newton–Schulz iterations")
+    ns_method: Literal["newton_schulz", "polar_express"] = "newton_schulz"
     muon_adjust_lr: Literal["original", "match_rms_adamw", "spectral_unclamped", "none"] = \
         "original"
     adam_lr: float | None = Field(None, gt=0, description="lr of Muon's AdamW tensors")

@@ -196,3 +196,17 @@ def test_schedule_groups_drives_scion_momentum_and_c2():
         assert _gamma_eff(hidden["lr"], 1 - hidden["momentum"]) == pytest.approx(want)
         assert hidden["c2"] == pytest.approx(1.1875 * lr_factor(t, 100, "cosine", 0, 0.25))
     assert hidden["momentum"] == 0.5  # α hit α_max = 0.5 near the end
+
+
+@pytest.mark.parametrize("name", ["scion", "muon", "muonmd"])
+def test_ns_method_reaches_every_orthogonalizing_group(name):
+    from harness.optim import build_optimizer, reparameterize
+    from harness.sweep import RunConfig
+
+    cfg = RunConfig(model="resnet", depth=8, width=4, dataset="synthetic", steps=10,
+                    optimizer=name, lr=0.01, ns_method="polar_express")
+    model = build_model("resnet", 8, 4, 3, 10)
+    infos = reparameterize(model, classify(model, torch.randn(1, 3, 16, 16)), cfg)
+    opt = build_optimizer(name, model, infos, cfg)
+    methods = {g.get("ns_method") for g in opt.param_groups} - {None}
+    assert methods == {"polar_express"}

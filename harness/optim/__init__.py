@@ -62,7 +62,7 @@ def _scion(corrected: bool):
                                  cfg.output_weight_decay is not None else cfg.weight_decay),
                 "corrected": corrected and not io, "normalized": name == cfg.hidden_lmo})
         return Scion(groups, lr=cfg.lr, momentum=cfg.momentum, c2=cfg.c2,
-                     ns_steps=cfg.ns_steps)
+                     ns_steps=cfg.ns_steps, ns_method=cfg.ns_method)
     return build
 
 
@@ -76,7 +76,8 @@ def _muon(model, infos, cfg):
         parts.append(Muon([{"name": "matrix", "params": roles["matrix"], "max_lr": cfg.lr,
                            "normalized": True}],
                           lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
-                          ns_steps=cfg.ns_steps, adjust_lr=cfg.muon_adjust_lr))
+                          ns_steps=cfg.ns_steps, ns_method=cfg.ns_method,
+                          adjust_lr=cfg.muon_adjust_lr))
     adam_lr = cfg.adam_lr or cfg.lr
     adam_groups = [{"name": role, "params": roles[role], "lr": adam_lr, "max_lr": adam_lr,
                     "weight_decay": cfg.weight_decay if role == "output" else 0.0,
@@ -97,7 +98,7 @@ def _md(base: str):
             [{"name": "direction", "params": roles.get("direction", []), "max_lr": cfg.lr,
               "normalized": True, "weight_decay": 0.0}], lr=cfg.lr, base=base,
             betas=(cfg.momentum, cfg.beta2), momentum=cfg.momentum, ns_steps=cfg.ns_steps,
-            adjust_lr=cfg.muon_adjust_lr if base == "muon" else "none")]
+            ns_method=cfg.ns_method, adjust_lr=cfg.muon_adjust_lr if base == "muon" else "none")]
         adam_lr = cfg.adam_lr or cfg.lr
         gains_lr = cfg.gains_lr or adam_lr
         adam_groups = [{"name": role, "params": roles[role], "lr": lr, "max_lr": lr,

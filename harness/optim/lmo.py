@@ -25,11 +25,13 @@ def sign(m: torch.Tensor, **_) -> torch.Tensor:
     return -torch.sign(m) / as_matrix(m).shape[1]
 
 
-def spectral(m: torch.Tensor, ns_steps: int = 5, ns_dtype=None, **_) -> torch.Tensor:
-    """Spectral: −√(d_out/d_in)·U·Vᵀ (norm √(d_in/d_out)·‖A‖_S∞), U·Vᵀ by Newton–Schulz."""
+def spectral(m: torch.Tensor, ns_steps: int = 5, ns_method: str = "newton_schulz",
+             ns_dtype=None, **_) -> torch.Tensor:
+    """Spectral: −√(d_out/d_in)·U·Vᵀ (norm √(d_in/d_out)·‖A‖_S∞), U·Vᵀ by Newton–Schulz
+    or Polar Express (`ns_method`)."""
     a = as_matrix(m)
     d_out, d_in = a.shape
-    polar = orthogonalize(a, ns_steps, dtype=ns_dtype).to(m.dtype)
+    polar = orthogonalize(a, ns_steps, ns_method, ns_dtype).to(m.dtype)
     return (-math.sqrt(d_out / d_in) * polar).reshape(m.shape)
 
 

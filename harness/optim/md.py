@@ -92,12 +92,13 @@ class SphereDirection(torch.optim.Optimizer):
 
     def __init__(self, params, lr: float, base: str = "adam", betas=(0.9, 0.999),
                  eps: float = 1e-8, momentum: float = 0.95, nesterov: bool = True,
-                 ns_steps: int = 5, adjust_lr: str = "none", ns_dtype=None):
+                 ns_steps: int = 5, ns_method: str = "newton_schulz", adjust_lr: str = "none",
+                 ns_dtype=None):
         if base not in ("adam", "muon"):
             raise ValueError(f"base {base!r}; allowed: adam, muon")
         super().__init__(params, dict(lr=lr, base=base, betas=betas, eps=eps,
                                       momentum=momentum, nesterov=nesterov,
-                                      ns_steps=ns_steps, adjust_lr=adjust_lr,
+                                      ns_steps=ns_steps, ns_method=ns_method, adjust_lr=adjust_lr,
                                       ns_dtype=ns_dtype))
         for group in self.param_groups:
             for p in group["params"]:
@@ -122,7 +123,7 @@ class SphereDirection(torch.optim.Optimizer):
         buf.lerp_(grad, 1 - group["momentum"])
         update = grad.lerp(buf, group["momentum"]) if group["nesterov"] else buf
         matrix = update.reshape(update.shape[0], -1)
-        ortho = orthogonalize(matrix, group["ns_steps"], dtype=group["ns_dtype"])
+        ortho = orthogonalize(matrix, group["ns_steps"], group["ns_method"], group["ns_dtype"])
         return ortho.to(p.dtype).reshape(p.shape)
 
     @torch.no_grad()

@@ -16,7 +16,7 @@ import math
 import torch
 
 from .base import closure_loss
-from .newton_schulz import NS_COEFFICIENTS, orthogonalize
+from .newton_schulz import orthogonalize
 
 SHAPE_FACTORS = {
     "original": lambda d_out, d_in: math.sqrt(max(1.0, d_out / d_in)),
@@ -28,14 +28,14 @@ SHAPE_FACTORS = {
 
 class Muon(torch.optim.Optimizer):
     def __init__(self, params, lr: float, momentum: float = 0.95, weight_decay: float = 0.0,
-                 nesterov: bool = True, ns_steps: int = 5, ns_coefficients=NS_COEFFICIENTS,
+                 nesterov: bool = True, ns_steps: int = 5, ns_method: str = "newton_schulz",
                  ns_dtype: torch.dtype | None = None, adjust_lr: str = "original",
                  eps: float = 1e-7):
         if adjust_lr not in SHAPE_FACTORS:
             raise ValueError(f"adjust_lr {adjust_lr!r}; allowed: {', '.join(SHAPE_FACTORS)}")
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
                                       nesterov=nesterov, ns_steps=ns_steps,
-                                      ns_coefficients=ns_coefficients, ns_dtype=ns_dtype,
+                                      ns_method=ns_method, ns_dtype=ns_dtype,
                                       adjust_lr=adjust_lr, eps=eps))
 
     @torch.no_grad()
@@ -54,7 +54,7 @@ class Muon(torch.optim.Optimizer):
                 update = p.grad.lerp(buf, mu) if group["nesterov"] else buf
                 matrix = update.reshape(update.shape[0], -1)
                 d_out, d_in = matrix.shape
-                ortho = orthogonalize(matrix, group["ns_steps"], group["ns_coefficients"],
+                ortho = orthogonalize(matrix, group["ns_steps"], group["ns_method"],
                                       group["ns_dtype"], group["eps"])
                 scale = SHAPE_FACTORS[group["adjust_lr"]](d_out, d_in)
                 p.mul_(1.0 - lr * group["weight_decay"])

@@ -23,11 +23,13 @@ from .lmo import LMOS
 class Scion(torch.optim.Optimizer):
     def __init__(self, params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0,
                  lmo: str = "spectral", corrected: bool = False, c2: float | None = None,
-                 ns_steps: int = 5, ns_dtype: torch.dtype | None = None):
+                 ns_steps: int = 5, ns_method: str = "newton_schulz",
+                 ns_dtype: torch.dtype | None = None):
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1) (α = 1 − momentum), got {momentum}")
         defaults = dict(lr=lr, momentum=momentum, weight_decay=weight_decay, lmo=lmo,
-                        corrected=corrected, c2=c2, ns_steps=ns_steps, ns_dtype=ns_dtype)
+                        corrected=corrected, c2=c2, ns_steps=ns_steps, ns_method=ns_method,
+                        ns_dtype=ns_dtype)
         super().__init__(params, defaults)
 
     def add_param_group(self, param_group: dict) -> None:
@@ -62,7 +64,8 @@ class Scion(torch.optim.Optimizer):
                 bufs.append(state["momentum_buffer"])
             torch._foreach_lerp_(bufs, [p.grad for p in params], 1.0 - group["momentum"])
             lmo = LMOS[group["lmo"]]
-            steps = [lmo(b, ns_steps=group["ns_steps"], ns_dtype=group["ns_dtype"])
+            steps = [lmo(b, ns_steps=group["ns_steps"], ns_method=group["ns_method"],
+                         ns_dtype=group["ns_dtype"])
                      for b in bufs]
             lam = self.decay_coefficient(group)
             group["weight_decay"] = lam
