@@ -74,6 +74,8 @@ class RunConfig(BaseModel):
     gains: Literal["none", "scalar", "row", "col", "row+col"] = "row+col"
     gain_param: Literal["identity", "exp", "softplus"] = "softplus"
     gains_lr: float | None = Field(None, gt=0, description="default: adam_lr, else lr")
+    md_embeddings: Literal["unit", "free"] = Field(
+        "unit", description="MD: embedding vectors held at unit norm (Kosson Fig. 5) or free")
     schedule: Literal[SCHEDULES] = "constant"  # type: ignore[valid-type]
     warmup_steps: int | None = Field(None, ge=0)
     warmup_epochs: float | None = Field(None, ge=0)

@@ -131,3 +131,32 @@ def test_muon_md_matches_a_float64_reference_on_a_wide_matrix(adjust):
         step = lr * factor * v.norm() * u / u.norm()
         v = radius * (v - step) / (v - step).norm()
     torch.testing.assert_close(p.detach(), v, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("md_embeddings", ["unit", "free"])
+def test_embedding_vectors_stay_on_the_unit_sphere(md_embeddings):
+    from harness.models import build_model
+    from harness.optim import build_optimizer, reparameterize
+    from harness.sweep import RunConfig
+
+    torch.manual_seed(0)
+    cfg = RunConfig(model="gpt", depth=1, width=16, dataset="stdlib_bytes", seq_len=8,
+                    steps=10, optimizer="adammd", lr=0.05, md_embeddings=md_embeddings)
+    model = build_model("gpt", 1, 16, 256, 256)
+    tokens = torch.randint(0, 256, (4, 9))
+    infos = reparameterize(model, classify(model, tokens[:, :-1]), cfg)
+    emb = next(p for n, p in model.named_parameters()
+               if next(i for i in infos if i.name == n).kind == "embedding")
+    start = emb.detach().clone()
+    opt = build_optimizer("adammd", model, infos, cfg)
+    for _ in range(10):
+        logits = model(tokens[:, :-1])
+        F.cross_entropy(logits.reshape(-1, 256), tokens[:, 1:].reshape(-1)).backward()
+        opt.step()
+        opt.zero_grad()
+    norms = emb.detach().norm(dim=1)
+    assert not torch.allclose(emb, start)  # it trained
+    if md_embeddings == "unit":
+        torch.testing.assert_close(norms, torch.ones_like(norms), rtol=0, atol=1e-6)
+    else:
+        assert (norms - 1).abs().max() > 0.1  # default init is not unit-norm

@@ -53,6 +53,7 @@ PINNED_DEFAULTS = {
     "output_weight_decay": None, "c2": None,
     "c2_final_fraction": 1.0, "ns_steps": 5, "muon_adjust_lr": "original", "adam_lr": None,
     "adam_beta1": 0.9, "gains": "row+col", "gain_param": "softplus", "gains_lr": None,
+    "md_embeddings": "unit", "ns_method": "newton_schulz",
     "schedule": "constant", "warmup_steps": None, "warmup_epochs": None,
     "final_lr_fraction": 0.0, "decay_fraction": 0.2, "milestones": (0.5, 0.75),
     "step_factor": 0.1, "momentum_schedule": "constant", "momentum_final": None, "seed": 0,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 
 from .corrected import SGDC, AdamC
-from .md import SphereDirection, apply_md
+from .md import SphereDirection, apply_md, project_unit_rows
 from .muon import Combined, Muon
 from .param_groups import ParamInfo, classify, param_groups, partition
 from .renormalized import RenormalizedAdamW
@@ -92,8 +92,14 @@ def _md(base: str):
     """AdamMD / MuonMD: directions on the sphere, gains under Adam at `gains_lr`, everything
     else under AdamW at `adam_lr`; no weight decay (the model was reparameterized first)."""
     def build(model, infos, cfg):
-        roles = partition(model, infos, lambda i: "gain" if i.kind == "gain" else "direction"
-                          if i.name.endswith(".parametrizations.weight.original") else "other")
+        unit = cfg.md_embeddings == "unit"
+
+        def role(i):
+            if i.kind == "gain" or (unit and i.kind == "embedding"):
+                return i.kind
+            return "direction" if i.name.endswith(".parametrizations.weight.original") \
+                else "other"
+        roles = partition(model, infos, role)
         parts = [SphereDirection(
             [{"name": "direction", "params": roles.get("direction", []), "max_lr": cfg.lr,
               "normalized": True, "weight_decay": 0.0}], lr=cfg.lr, base=base,
@@ -102,11 +108,14 @@ def _md(base: str):
         adam_lr = cfg.adam_lr or cfg.lr
         gains_lr = cfg.gains_lr or adam_lr
         adam_groups = [{"name": role, "params": roles[role], "lr": lr, "max_lr": lr,
-                        "weight_decay": 0.0, "normalized": False}
-                       for role, lr in (("gain", gains_lr), ("other", adam_lr)) if role in roles]
+                        "weight_decay": 0.0, "normalized": False, "unit_rows": role == "embedding"}
+                       for role, lr in (("gain", gains_lr), ("embedding", adam_lr),
+                                        ("other", adam_lr)) if role in roles]
         if adam_groups:
-            parts.append(torch.optim.AdamW(adam_groups, lr=adam_lr, weight_decay=0.0,
-                                           betas=(cfg.adam_beta1, cfg.beta2), **_fast(model)))
+            adam = torch.optim.AdamW(adam_groups, lr=adam_lr, weight_decay=0.0,
+                                     betas=(cfg.adam_beta1, cfg.beta2), **_fast(model))
+            adam.register_step_post_hook(project_unit_rows)
+            parts.append(adam)
         return Combined(*parts)
     return build
 
@@ -128,7 +137,8 @@ OPTIMIZERS: dict[str, Callable] = {
 def reparameterize(model, infos: list[ParamInfo], cfg) -> list[ParamInfo]:
     """MD optimizers need the model factorized before they are built; others leave it be."""
     if cfg.optimizer in ("adammd", "muonmd"):
-        return apply_md(model, infos, cfg.gains, cfg.gain_param)
+        return apply_md(model, infos, cfg.gains, cfg.gain_param,
+                        unit_embeddings=cfg.md_embeddings == "unit")
     return infos
 
 

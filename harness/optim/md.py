@@ -9,7 +9,9 @@ parametrization), while the optimizer steps
   ‖ΔV‖_F / ‖V‖_F = lr · s (s = Muon's shape factor, 1 for Adam), then V is projected back;
 - the gains with Adam at their own lr; no weight decay anywhere.
 
-The output head, norm gains and biases stay ordinary parameters under AdamW [spec choice].
+Embeddings (optional, on by default) keep every vector at unit norm: AdamW (no decay) steps
+them, then each row is projected back (Kosson Fig. 5). The output head, norm gains and biases
+stay ordinary parameters under AdamW [spec choice].
 """
 
 from __future__ import annotations
@@ -62,12 +64,28 @@ class MDWeight(nn.Module):
         return w.reshape(self.shape)
 
 
+@torch.no_grad()
+def unit_rows_(weights) -> None:
+    """Project every row (an embedding vector) onto the unit sphere, in place."""
+    for w in weights:
+        w.div_(w.norm(dim=1, keepdim=True).clamp(min=1e-30))
+
+
+def project_unit_rows(optimizer, args, kwargs) -> None:
+    """Step post-hook: re-project the groups flagged `unit_rows` after every step."""
+    unit_rows_(p for g in optimizer.param_groups if g.get("unit_rows") for p in g["params"])
+
+
 def apply_md(model: nn.Module, infos: list[ParamInfo], gains: str,
-             parameterization: str) -> list[ParamInfo]:
+             parameterization: str, unit_embeddings: bool = False) -> list[ParamInfo]:
     """Reparameterize every non-output matrix in place; returns the new tensors' ParamInfos
-    (directions keep their layer's kind and flags; gains are kind "gain")."""
+    (directions keep their layer's kind and flags; gains are kind "gain"). With
+    `unit_embeddings`, embedding vectors start on the unit sphere."""
     modules = dict(model.named_modules())
     by_name = {i.name: i for i in infos}
+    params = dict(model.named_parameters())
+    if unit_embeddings:
+        unit_rows_(params[i.name] for i in infos if i.kind == "embedding")
     for info in infos:
         module_name, _, pname = info.name.rpartition(".")
         if info.lmo == "spectral" and pname == "weight":
