@@ -7,6 +7,8 @@ reports missing and incomplete runs per cell instead of skipping them silently.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import statistics
@@ -26,7 +28,7 @@ FORMATS = ("text", "md", "csv", "tex")
 TABLE_KEYS = ("table", "paper_table")  # optional top-level sweep keys this module reads
 LAYOUT_KEYS = ("rows", "cols", "metric")
 PAPER_KEYS = ("metric", "source", "rows")
-DEFAULTS = {"rows": "epochs", "cols": "optimizer", "metric": "eval_accuracy"}
+DEFAULTS = {"cols": "optimizer", "metric": "eval_accuracy"}  # rows: epochs or steps
 MISSING = "—"
 
 
@@ -167,9 +169,9 @@ def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | 
         sign = 1 if lower_is_better else -1
         cells[key] = min(done, key=lambda c: sign * c.mean if c.values else 0.0)
     order = [cell_of(r.config) for r in runs]  # file order: the grid as the paper lists it
+    row_labels, col_labels = (list(dict.fromkeys(k[i] for k in order)) for i in (0, 1))
     table = Table(sweep["name"], scale, metric, ",".join(row_keys), ",".join(col_keys),
-                  list(dict.fromkeys(r for r, _ in order)), list(dict.fromkeys(c for _, c in order)),
-                  cells, percent, [k for k in varying if k in chosen_by])
+                  row_labels, col_labels, cells, percent, [k for k in varying if k in chosen_by])
     if "paper_table" in extra:
         table.paper, table.source = parse_paper(extra["paper_table"], sweep_file, metric)
     return table
@@ -280,18 +282,17 @@ def render(table: Table, fmt: str = "text", compare: bool = False) -> str:
 def _csv(table: Table, compare: bool) -> str:
     """One line per cell, numbers unrounded in the table's units (percent for accuracy):
     for plots and diffs, so no title or footnotes that would break a CSV reader."""
-    header = ["row", "col", "mean", "std", "n", "n_expected", "setting"]
-    header += ["paper_mean", "paper_std"] if compare else []
-    lines = [",".join(header)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["row", "col", "mean", "std", "n", "n_expected", "setting"]
+                    + (["paper_mean", "paper_std"] if compare else []))
     for r in table.rows:
         for c in table.cols:
             cell = table.cells.get((r, c), Cell())
-            values = [r, c, cell.mean, cell.std, len(cell.values), cell.expected,
-                      f'"{cell.setting}"' if "," in cell.setting else cell.setting]
+            values = [r, c, cell.mean, cell.std, len(cell.values), cell.expected, cell.setting]
             values += list(table.paper.get((r, c), (math.nan, math.nan))) if compare else []
-            lines.append(",".join("" if isinstance(v, float) and math.isnan(v) else str(v)
-                                  for v in values))
-    return "\n".join(lines)
+            writer.writerow("" if isinstance(v, float) and math.isnan(v) else v for v in values)
+    return out.getvalue().rstrip("\n")
 
 
 def _tex_escape(text: str) -> str:

@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     sweep_args(status)
     cancel = sub.add_parser("cancel", help="scancel the sweep's submitted, unfinished runs")
     sweep_args(cancel)
+    table = sub.add_parser("table", help="final metric per cell, mean ± std over seeds")
+    sweep_args(table)
+    table.add_argument("--format", default="text", choices=("text", "md", "csv", "tex"))
+    table.add_argument("--metric", default=None, help="metrics.parquet column (eval_accuracy)")
+    table.add_argument("--rows", default=None, help="run key(s), comma-separated (epochs)")
+    table.add_argument("--cols", default=None, help="run key(s), comma-separated (optimizer)")
+    table.add_argument("--compare-paper", action="store_true",
+                       help="show the sweep file's paper_table value beside each cell")
     return parser
 
 
@@ -121,6 +129,15 @@ def _plan(args, sweep, runs) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "table":  # before load_sweep: it reads the table/paper_table keys
+            from analysis.tables import ResultsError, table_command
+
+            try:
+                print(table_command(args))
+            except ResultsError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+            return 0
         sweep = load_sweep(args.sweep)
         runs = expand(sweep, args.scale)
         if args.command == "plan":

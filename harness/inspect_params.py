@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from .data import SHAPES, example_input, input_size
-from .models import build_model
+from .models import model_for
 from .optim import build_optimizer, classify, reparameterize
 from .sweep import Run
 
@@ -16,8 +16,7 @@ def describe(run: Run) -> list[dict]:
     channels, classes, native = SHAPES[cfg.dataset]
     size = input_size(cfg)
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg.model, cfg.depth, cfg.width, channels, classes,
-                        image_size=size or native, patch_size=cfg.patch_size)
+    model = model_for(cfg, channels, classes, size or native)
     infos = reparameterize(model, classify(model, example_input(cfg.dataset, size)), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     group_of = {id(p): g for g in optimizer.param_groups for p in g["params"]}

@@ -19,8 +19,11 @@ METRICS_SCHEMA = pa.schema([
     ("step", pa.int64()), ("lr", pa.float64()), ("effective_lr", pa.float64()),
     ("weight_decay", pa.float64()),
     ("loss", pa.float64()), ("samples_per_s", pa.float64()),
+    ("model_tflops_per_s", pa.float64()), ("mfu", pa.float64()),
     ("eval_loss", pa.float64()), ("eval_accuracy", pa.float64()),
 ])
+# Wall-clock columns: differ between any two runs, so resume-equality checks leave them out.
+TIMING_COLUMNS = ["samples_per_s", "model_tflops_per_s", "mfu"]
 LAYERS_SCHEMA = pa.schema([
     ("step", pa.int64()), ("layer", pa.string()), ("kind", pa.string()),
     ("normalized", pa.bool_()), ("weight_norm", pa.float64()), ("grad_norm", pa.float64()),

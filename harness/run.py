@@ -13,9 +13,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import torch
 import torch.nn.functional as F
+from torchvision.transforms.v2 import MixUp
 from tqdm import tqdm
 
 from . import checkpoint, distributed
+from .cost import Throughput
 from .data import BatchStream, build_dataset, eval_batches, input_size
 from .metrics import (
     LAYERS_SCHEMA,
@@ -24,7 +26,7 @@ from .metrics import (
     atomic_write_parquet,
     atomic_write_text,
 )
-from .models import build_model
+from .models import model_for
 from .optim import build_optimizer, classify, effective_lr, reparameterize, schedule_groups
 from .sweep import RunConfig
 
@@ -45,16 +47,18 @@ def length_in_steps(cfg: RunConfig, steps_per_epoch: int) -> tuple[int, int]:
 
 
 def to_device(x, y, device, memory_format=torch.preserve_format):
-    """Images keep their dtype; token windows (stored as uint8/int) become int64 indices."""
+    """Images keep their dtype; token windows (stored as uint8/int) become int64 indices;
+    soft labels (Mixup) stay probabilities."""
     if not x.is_floating_point():
         x = x.long()
     x = x.to(device, non_blocking=True, memory_format=memory_format)
-    return x, y.long().to(device, non_blocking=True)
+    return x, (y if y.is_floating_point() else y.long()).to(device, non_blocking=True)
 
 
 def loss_fn(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """Cross-entropy for classes (B, C) and next tokens (B, T, V) alike."""
-    return F.cross_entropy(logits.flatten(0, -2), y.flatten(), reduction=reduction)
+    """Cross-entropy for classes (B, C), next tokens (B, T, V) and soft labels (B, C)."""
+    target = y.flatten(0, -2) if y.is_floating_point() else y.flatten()
+    return F.cross_entropy(logits.flatten(0, -2), target, reduction=reduction)
 
 
 @torch.no_grad()
@@ -98,17 +102,23 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     torch.manual_seed(cfg.seed)
 
     size = input_size(cfg)
-    data = build_dataset(cfg.dataset, data_root, size)
-    model = build_model(cfg.model, cfg.depth, cfg.width, data.channels, data.num_classes,
-                        image_size=data.image_size, patch_size=cfg.patch_size)
+    data = build_dataset(cfg.dataset, data_root, size, crop_scale_min=cfg.crop_scale_min,
+                         randaugment=cfg.randaugment)
+    model = model_for(cfg, data.channels, data.num_classes, data.image_size)
     # channels_last: ~20 % faster convs on CPU (oneDNN) and on tensor-core GPUs.
-    memory_format = torch.channels_last if data.train[0][0].dim() == 3 else torch.preserve_format
+    first = data.train[0][0]
+    memory_format = torch.channels_last if first.dim() == 3 else torch.preserve_format
     model = model.to(device, memory_format=memory_format)
-    example, _ = to_device(data.train[0][0][None], data.train[0][1][None], device)
+    example, _ = to_device(first[None], torch.zeros(1), device)
     infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     layers = LayerLogger(list(model.named_parameters()), infos)
     forward = distributed.wrap(model, device)  # DDP averages gradients across ranks
+    if cfg.torch_compile:
+        forward = torch.compile(forward)
+    # Mixup draws from torch's global generator, which checkpoints save: resume stays exact.
+    mixup = MixUp(alpha=cfg.mixup, num_classes=data.num_classes) if cfg.mixup else None
+    speed = Throughput(cfg, device)
 
     # bf16 autocast: matmuls/convs in bfloat16, weights, optimizer state and loss in fp32.
     bf16 = cfg.precision == "bf16"
@@ -150,6 +160,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                          leave=False, initial=start, total=total):
             schedule_groups(optimizer, step, total, cfg, warmup)
             x, y = (distributed.shard(t, rank, world) for t in next(batches))
+            if mixup is not None:
+                x, y = mixup(x, y)
             x, y = to_device(x, y, device, memory_format)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 loss = loss_fn(forward(x), y)
@@ -170,11 +182,11 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                                                     report_group.get("momentum", cfg.momentum)),
                        "weight_decay": report_group["weight_decay"],
                        "loss": distributed.mean(loss.item(), device),
-                       "samples_per_s": samples_since_log / max(now - last_log, 1e-9)}
+                       **speed.row(samples_since_log / max(now - last_log, 1e-9))}
                 last_log, samples_since_log = now, 0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
                     row["eval_loss"], row["eval_accuracy"] = evaluate(
-                        model, data.test, 256 if data.train[0][0].dim() > 1 else 32, device)
+                        model, data.test, 256 if first.dim() > 1 else 32, device)
                 metric_rows.append(row)
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))

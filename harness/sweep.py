@@ -47,6 +47,15 @@ class RunConfig(BaseModel):
     patch_size: int = Field(16, gt=0, description="vit: pixels per patch side")
     augment: Literal["none", "crop"] = "none"
     label_noise: float = Field(0.0, ge=0, lt=1, description="per-draw random-label fraction")
+    # ImageNet recipes (torchvision/timm ops): RandomResizedCrop's lower area bound (ResNet
+    # 0.08, Inception crop for ViT 0.05), timm RandAugment ("rand-m10-n2"), Mixup's Beta α.
+    crop_scale_min: float = Field(0.08, gt=0, le=1)
+    randaugment: str | None = Field(None, pattern=r"^rand(-[a-z]+[0-9.]+)*$")
+    mixup: float = Field(0.0, ge=0, description="Mixup Beta(α, α); 0 = off")
+    # ViT block variant: Chou §3.2 trains Scion on RMSNorm + √2·GELU.
+    vit_norm: Literal["layernorm", "rmsnorm"] = "layernorm"
+    vit_activation: Literal["gelu", "sqrt2_gelu"] = "gelu"
+    torch_compile: bool = Field(False, description="torch.compile the forward pass")
     batch_size: int = Field(128, gt=0)
     steps: int | None = Field(None, gt=0)
     epochs: float | None = Field(None, gt=0)
@@ -100,6 +109,11 @@ class RunConfig(BaseModel):
                 self.optimizer not in ("scion", "scionc") or self.momentum_final is None):
             raise ValueError("momentum_schedule match_effective_lr needs optimizer scion/scionc "
                              "and momentum_final (= 1 − α_max)")
+        if self.dataset != "imagenet" and (self.randaugment or self.crop_scale_min != 0.08):
+            raise ValueError("randaugment / crop_scale_min apply to dataset imagenet (file "
+                             "transforms); in-memory sets use augment: crop")
+        if self.model != "vit" and (self.vit_norm, self.vit_activation) != ("layernorm", "gelu"):
+            raise ValueError("vit_norm / vit_activation apply to model vit")
         if self.optimizer == "scionc" and self.c2 is None:
             raise ValueError("optimizer scionc needs c2 (the steady-state norm² C²)")
         return self

@@ -16,17 +16,16 @@ import pytest
 from conftest import SMOKE_SWEEP
 
 from harness.cli import main
+from harness.metrics import TIMING_COLUMNS as TIMING  # wall-clock: differ between runs
 from harness.sweep import expand, run_dir
 
-TIMING = ["samples_per_s"]  # wall-clock: differs between any two runs
 
-
-@pytest.fixture
-def sweep(write_sweep):
+def _sweep(write_sweep, **extra):
     config = copy.deepcopy(SMOKE_SWEEP)
     config.update(steps=300, momentum=0.9, schedule="cosine", augment="crop", label_noise=0.2,
-                  dataset="synthetic", eval_every=100)
+                  dataset="synthetic", eval_every=100, **extra)
     return write_sweep(config)
+
 
 
 def _command(sweep, results):
@@ -60,8 +59,11 @@ def _frames(folder):
             for f in ("metrics.parquet", "layers.parquet")]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_interrupted_run_resumes_to_identical_parquet(sweep, tmp_path, sig):
+@pytest.mark.parametrize("sig,mixup", [(signal.SIGKILL, 0.0), (signal.SIGTERM, 0.0),
+                                       (signal.SIGTERM, 0.2)],
+                         ids=["SIGKILL", "SIGTERM", "SIGTERM-mixup"])
+def test_interrupted_run_resumes_to_identical_parquet(write_sweep, tmp_path, sig, mixup):
+    sweep = _sweep(write_sweep, mixup=mixup)  # Mixup draws from torch's global generator
     reference = tmp_path / "uninterrupted"
     assert main(_command(sweep, reference)) == 0
 

@@ -15,6 +15,7 @@ import yaml
 from conftest import REPO, SMOKE_SWEEP
 
 from harness.cli import main
+from harness.metrics import TIMING_COLUMNS
 from harness.sweep import expand, run_dir
 
 PROFILE = str(REPO / "slurm" / "profiles" / "local.yaml")
@@ -126,9 +127,9 @@ def test_requeued_job_resumes_from_its_checkpoint_exactly(write_sweep, tmp_path,
     summary = json.loads((folder / "DONE").read_text())
     assert summary["resumed_from"] >= 60
     for name in ("metrics.parquet", "layers.parquet"):
-        got = pd.read_parquet(folder / name).drop(columns=["samples_per_s"], errors="ignore")
+        got = pd.read_parquet(folder / name).drop(columns=TIMING_COLUMNS, errors="ignore")
         want = pd.read_parquet(run_dir(reference, run) / name).drop(
-            columns=["samples_per_s"], errors="ignore")
+            columns=TIMING_COLUMNS, errors="ignore")
         pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 

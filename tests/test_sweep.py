@@ -47,7 +47,8 @@ def test_run_id_ignores_key_order_and_is_pinned():
 PINNED_DEFAULTS = {
     "depth": 20, "width": 16, "image_size": None, "seq_len": None,
     "patch_size": 16, "augment": "none",
-    "label_noise": 0.0,
+    "label_noise": 0.0, "crop_scale_min": 0.08, "randaugment": None, "mixup": 0.0,
+    "vit_norm": "layernorm", "vit_activation": "gelu", "torch_compile": False,
     "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
     "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,
     "output_weight_decay": None, "c2": None,

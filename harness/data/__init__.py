@@ -58,8 +58,11 @@ def example_input(dataset: str, size: int | None = None) -> torch.Tensor:
     return torch.zeros(1, channels, size or native, size or native)
 
 
-def build_dataset(name: str, root: str | Path | None = None, size: int | None = None) -> ImageData:
-    """`size`: image side or sequence length (None: the dataset's native one)."""
+def build_dataset(name: str, root: str | Path | None = None, size: int | None = None,
+                  **transforms) -> ImageData:
+    """`size`: image side or sequence length (None: the dataset's native one); `transforms`
+    (crop_scale_min, randaugment) reach the file-backed image sets only."""
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; allowed: {', '.join(DATASETS)}")
-    return DATASETS[name](data_root(name, root), size)
+    return DATASETS[name](data_root(name, root), size, **(transforms if name == "imagenet"
+                                                          else {}))

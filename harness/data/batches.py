@@ -4,11 +4,13 @@ batches an uninterrupted run would have drawn."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 
 def random_crop(x: torch.Tensor, pad: int, g: torch.Generator) -> torch.Tensor:
@@ -22,14 +24,43 @@ def random_crop(x: torch.Tensor, pad: int, g: torch.Generator) -> torch.Tensor:
     return padded[torch.arange(b).view(b, 1, 1, 1), torch.arange(c).view(1, c, 1, 1), rows, cols]
 
 
+class SeededSamples(Dataset):
+    """dataset[(index, seed)]: the sample with its random transforms drawn under `seed`.
+
+    torch's and Python's generators are forked, not reset, so the caller's streams (dropout,
+    Mixup, the loop's own draws) are untouched when the loader runs in-process.
+    """
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, item: tuple[int, int]):
+        index, seed = item
+        python_state, numpy_state = random.getstate(), np.random.get_state()
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                # timm's RandAugment draws from Python's `random` and from NumPy's.
+                random.seed(seed)
+                np.random.seed(seed % 2**32)
+                return self.dataset[index]
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+
+
 class BatchStream:
     """Endless shuffled batches (last partial batch dropped), reproducible from `seed`.
 
     For in-memory sets: `augment="crop"` translates each image by up to 4 px, and
     `label_noise=p` replaces each drawn label by a uniformly random class with probability p,
     afresh at every draw, so the loss has a floor that no amount of memorization removes.
-    File-backed sets are read through a DataLoader over the same order (their transforms draw
-    from the workers' own generators, re-seeded on resume: order exact, augmentation not).
+    File-backed sets are read through a DataLoader over the same order; each drawn sample also
+    gets a seed from the stream's generator that its random transforms run under (crop, flip,
+    RandAugment), so a resumed run repeats the augmentation too, whatever the worker count.
     """
 
     def __init__(self, dataset, batch_size: int, seed: int, augment: str = "none",
@@ -42,16 +73,18 @@ class BatchStream:
         self.augment, self.label_noise, self.num_classes = augment, label_noise, num_classes
         self.generator = torch.Generator().manual_seed(seed)
         self.order: torch.Tensor | None = None
+        self.sample_seeds: torch.Tensor | None = None  # file-backed: one per position in order
         self.position = 0
         self._loader: Iterator | None = None
 
     def state_dict(self) -> dict:
         return {"generator": self.generator.get_state(), "order": self.order,
-                "position": self.position}
+                "sample_seeds": self.sample_seeds, "position": self.position}
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
         self.order, self.position = state["order"], state["position"]
+        self.sample_seeds = state.get("sample_seeds")
         self._loader = None
 
     def __iter__(self):
@@ -60,6 +93,9 @@ class BatchStream:
     def __next__(self):
         if self.order is None or self.position + self.batch_size > len(self.order):
             self.order = torch.randperm(len(self.dataset), generator=self.generator)
+            if not self.in_memory:
+                self.sample_seeds = torch.randint(2**62, (len(self.order),),
+                                                  generator=self.generator)
             self.position = 0
             self._loader = None
         idx = self.order[self.position:self.position + self.batch_size]
@@ -78,10 +114,14 @@ class BatchStream:
     def _next_from_loader(self):
         if self._loader is None:  # the rest of this epoch, in order
             start = self.position - self.batch_size
-            rest = self.order[start:].split(self.batch_size)
-            batches = [b.tolist() for b in rest if len(b) == self.batch_size]
-            self._loader = iter(DataLoader(self.dataset, batch_sampler=batches,
+            pairs = list(zip(self.order[start:].tolist(), self.sample_seeds[start:].tolist()))
+            batches = [pairs[i:i + self.batch_size]
+                       for i in range(0, len(pairs) - self.batch_size + 1, self.batch_size)]
+            self._loader = iter(DataLoader(SeededSamples(self.dataset), batch_sampler=batches,
                                            num_workers=self.workers,
+                                           # its own base seed, not one drawn from torch's
+                                           # global generator (which checkpoints restore)
+                                           generator=torch.Generator().manual_seed(0),
                                            pin_memory=torch.cuda.is_available()))
         return next(self._loader)
 
@@ -92,4 +132,5 @@ def eval_batches(dataset, batch_size: int, workers: int = 0) -> Iterator:
         for i in range(0, len(x), batch_size):
             yield x[i:i + batch_size], y[i:i + batch_size]
         return
-    yield from DataLoader(dataset, batch_size, num_workers=workers)
+    yield from DataLoader(dataset, batch_size, num_workers=workers,
+                          generator=torch.Generator().manual_seed(0))

@@ -9,15 +9,22 @@ from .resnet import resnet
 from .vit import vit
 
 MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit}
-# Constructors that need the input geometry (image side, patch) besides depth and width.
-NEEDS_GEOMETRY = {"vit"}
+# Constructors that take options (image side, patch, block variant) besides depth and width.
+TAKES_OPTIONS = {"vit"}
 
 
 def build_model(name: str, depth: int, width: int, in_channels: int, num_classes: int,
-                **geometry):
-    """`geometry` (image_size, patch_size) reaches only the models that need it."""
+                **options):
+    """`options` (image_size, patch_size, norm, activation) reach only the models taking them."""
     if name not in MODELS:
         raise KeyError(f"unknown model {name!r}; allowed: {', '.join(MODELS)}")
-    extra = geometry if name in NEEDS_GEOMETRY else {}
+    extra = options if name in TAKES_OPTIONS else {}
     return MODELS[name](depth=depth, width=width, in_channels=in_channels,
                         num_classes=num_classes, **extra)
+
+
+def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
+    """The model a RunConfig names, with its geometry and block variant."""
+    return build_model(cfg.model, cfg.depth, cfg.width, channels, num_classes,
+                       image_size=image_size, patch_size=cfg.patch_size, norm=cfg.vit_norm,
+                       activation=cfg.vit_activation)
