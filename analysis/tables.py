@@ -12,15 +12,13 @@ import io
 import math
 import re
 import statistics
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import yaml
 
-from harness.sweep import META_KEYS, SweepError, check_keys, expand, load_sweep, run_dir
+from harness.sweep import SweepError, check_keys, expand, load_sweep, run_dir
 
 from .load import ResultsError
 
@@ -33,28 +31,9 @@ MISSING = "—"
 
 
 def read_sweep(path) -> tuple[dict, dict]:
-    """(validated sweep, {table, paper_table} blocks found in the file).
-
-    Until the sweep schema lists `table`/`paper_table`, the rest of the file is validated
-    from a temporary copy without them, so every other key still gets load_sweep's checks.
-    """
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
-        return load_sweep(path), {}  # load_sweep words the error
-    extra = {k: raw.pop(k) for k in TABLE_KEYS if k in raw} if isinstance(raw, dict) else {}
-    if all(k in META_KEYS for k in extra):
-        return load_sweep(path), extra
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / path.name
-        copy.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
-        try:
-            sweep = load_sweep(copy)
-        except SweepError as e:
-            raise SweepError(str(e).replace(str(copy), str(path))) from None
-    sweep["_path"] = str(path)
-    return sweep, extra
+    """(validated sweep, {table, paper_table} blocks found in the file)."""
+    sweep = load_sweep(path)
+    return sweep, {k: sweep[k] for k in TABLE_KEYS if k in sweep}
 
 
 def final_value(path: Path, metric: str) -> float:

@@ -129,7 +129,8 @@ def _plan(args, sweep, runs) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "table":  # before load_sweep: it reads the table/paper_table keys
+        if args.command == "table":
+            # Reads results, so it lives in analysis/; harness only offers the command.
             from analysis.tables import ResultsError, table_command
 
             try:

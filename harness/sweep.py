@@ -144,7 +144,8 @@ class SimConfig(BaseModel):
 
 CONFIG_KINDS = {"train": RunConfig, "simulation": SimConfig}
 RUN_KEYS = tuple(RunConfig.model_fields)
-META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales", "kind")
+META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales", "kind",
+             "table", "paper_table")  # the last two: layout and paper values for `harness table`
 
 
 def config_class(sweep: dict) -> type[BaseModel]:

@@ -12,7 +12,6 @@ import pytest
 
 from analysis.load import ResultsError
 from analysis.tables import build, render
-from harness import sweep as sweep_module
 from harness.cli import main
 from harness.launch import write_config
 from harness.metrics import METRICS_SCHEMA, atomic_write_parquet
@@ -159,13 +158,8 @@ def test_formats_parse(results):
     assert lines[-1] == r"\end{tabular}"
 
 
-@pytest.mark.parametrize("in_schema", [False, True])
-def test_compare_paper_via_cli(results, capsys, monkeypatch, in_schema):
+def test_compare_paper_via_cli(results, capsys):
     path, res = results
-    if in_schema:  # once the sweep schema lists the keys, load_sweep reads them directly
-        keys = sweep_module.META_KEYS + ("table", "paper_table")
-        monkeypatch.setattr(sweep_module, "META_KEYS", keys)
-        monkeypatch.setattr("analysis.tables.META_KEYS", keys)
     path.write_text(path.read_text() + "\n" + __import__("yaml").safe_dump(
         {"paper_table": PAPER}, allow_unicode=True))
     code, out, err = cli(capsys, path, "--results", res, "--compare-paper")
