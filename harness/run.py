@@ -62,12 +62,13 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> t
 
 
 @torch.no_grad()
-def evaluate(model, dataset, batch_size: int, device, max_batches: int = 50):
-    """(mean loss, accuracy) per predicted item (image or token) on up to `max_batches`."""
+def evaluate(model, dataset, batch_size: int, device, max_batches: int | None = 50):
+    """(mean loss, accuracy) per predicted item (image or token) on up to `max_batches`
+    (None: the whole set, as paper tables need)."""
     model.eval()
     loss_sum, correct, count = 0.0, 0, 0
     for i, (x, y) in enumerate(eval_batches(dataset, batch_size)):
-        if i == max_batches:
+        if max_batches is not None and i == max_batches:
             break
         x, y = to_device(x, y, device)
         logits = model(x)
@@ -186,7 +187,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                 last_log, samples_since_log = now, 0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
                     row["eval_loss"], row["eval_accuracy"] = evaluate(
-                        model, data.test, 256 if first.dim() > 1 else 32, device)
+                        model, data.test, 256 if first.dim() > 1 else 32, device,
+                        cfg.eval_batches)
                 metric_rows.append(row)
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))

@@ -98,6 +98,7 @@ class RunConfig(BaseModel):
     precision: Literal["fp32", "bf16"] = "fp32"
     log_every: int = Field(1, gt=0, description="steps between metric rows")
     eval_every: int | None = Field(None, gt=0, description="steps between evals; None = at end")
+    eval_batches: int | None = Field(50, gt=0, description="batches per eval; None = whole set")
 
     @model_validator(mode="after")
     def _one_length(self) -> RunConfig:
