@@ -17,7 +17,17 @@ define figure
 	$(BIN)/python -m analysis $(2) --scale $(SCALE) --results $(RESULTS)
 endef
 
-.PHONY: venv test lint figure-3 defazio-figure-2 defazio-figure-3 defazio-figure-4 defazio-figure-5 chou-figure-7 bench-optim clean-venv
+# A paper table: run its sweep, then print mean ± std over seeds beside the paper's numbers.
+define table
+	$(BIN)/harness run $(1) $(RUN_ARGS)
+	$(BIN)/harness table $(1) --scale $(SCALE) --results $(RESULTS) $(2)
+endef
+
+FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
+	defazio-figure-5 chou-figure-1 chou-figure-2 chou-figure-3 chou-figure-4 chou-figure-7 \
+	kosson-figure-6 kosson-figure-7
+TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
+.PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench-optim clean-venv
 
 venv: $(STAMP)
 
@@ -35,11 +45,24 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 
+# Every artifact: its make target, runs per scale, a rough mini runtime on 2 cores.
+list: venv
+	$(BIN)/python -m analysis list
+
+# Every claim at SCALE: shown / not shown / not run -> $(RESULTS)/report.md and .html.
+# Draws from existing results only (run the artifacts' targets first).
+report: venv
+	$(BIN)/python -m analysis report --scale $(SCALE) --results $(RESULTS)
+
 # Defazio et al. 2025, Fig. 3 (cosine + warmup, SGD momentum) — the main job.
 figure-3: defazio-figure-3
 
 defazio-figure-3: venv
 	$(call figure,experiments/defazio2025/figure3.yaml,defazio2025-fig3)
+
+# Fig. 1 (AdamW's gradient-norm uptick) is drawn from Fig. 4's runs.
+defazio-figure-1: venv
+	$(call figure,experiments/defazio2025/figure4.yaml,defazio2025-fig1)
 
 defazio-figure-2: venv
 	$(call figure,experiments/defazio2025/figure2.yaml,defazio2025-fig2)
@@ -53,6 +76,29 @@ defazio-figure-5: venv
 # Chou et al. 2025, Fig. 7: a pure simulation (App. A), ~1 min.
 chou-figure-7: venv
 	$(call figure,experiments/chou2025/figure7.yaml,chou2025-fig7)
+
+chou-figure-1: venv
+	$(call figure,experiments/chou2025/figure1.yaml,chou2025-fig1)
+
+chou-figure-4: venv
+	$(call figure,experiments/chou2025/figure4.yaml,chou2025-fig4)
+
+# Figs. 2 and 3 are printed as the tables behind them (top-1 per momentum × lr; per α_max).
+chou-figure-2: venv
+	$(call table,experiments/chou2025/figure2.yaml,--rows momentum --cols lr)
+
+chou-figure-3: venv
+	$(call table,experiments/chou2025/figure3.yaml,--rows momentum_final --cols momentum_schedule)
+
+chou-table-2 chou-table-3 chou-table-4 chou-table-5: chou-table-%: venv
+	$(call table,experiments/chou2025/table$*.yaml,--compare-paper)
+
+# Kosson et al. 2026 (MD decoupling): gain modes; lr transfer across width.
+kosson-figure-6: venv
+	$(call figure,experiments/kosson2026/figure6.yaml,kosson2026-fig6)
+
+kosson-figure-7: venv
+	$(call figure,experiments/kosson2026/figure7.yaml,kosson2026-fig7)
 
 # Optimizer step-time ratios vs their torch bases -> docs/benchmarks.md (not a test).
 bench-optim: venv

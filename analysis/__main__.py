@@ -1,4 +1,5 @@
-"""`python -m analysis ARTIFACT --scale S`: draw one paper artifact and check its claims."""
+"""`python -m analysis ARTIFACT --scale S`: draw one paper artifact and check its claims;
+`python -m analysis list` / `report`: every artifact / every claim (analysis/report.py)."""
 
 from __future__ import annotations
 
@@ -9,25 +10,30 @@ from pathlib import Path
 
 from harness.sweep import SweepError
 
-from . import chou2025, defazio2025
 from .load import ResultsError
-
-ARTIFACTS = {  # name -> (draw function, sweep file it reads)
-    "defazio2025-fig2": (defazio2025.figure2, "experiments/defazio2025/figure2.yaml"),
-    "defazio2025-fig3": (defazio2025.figure3, "experiments/defazio2025/figure3.yaml"),
-    "defazio2025-fig4": (defazio2025.figure4, "experiments/defazio2025/figure4.yaml"),
-    "defazio2025-fig5": (defazio2025.figure5, "experiments/defazio2025/figure5.yaml"),
-    "chou2025-fig7": (chou2025.figure7, "experiments/chou2025/figure7.yaml"),
-}
+from .registry import FIGURES as ARTIFACTS
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
-    parser.add_argument("artifact", help=f"one of {', '.join(ARTIFACTS)}")
+    parser.add_argument("artifact", help=f"one of {', '.join(ARTIFACTS)}; or list, report")
     parser.add_argument("--scale", default="mini")
     parser.add_argument("--results", default="results")
     parser.add_argument("--out", default=None, help="figure folder (RESULTS/figures)")
     args = parser.parse_args(argv)
+    if args.artifact in ("list", "report"):
+        from .report import artifact_rows, write_report
+
+        if args.artifact == "list":
+            from harness.inspect_params import format_table
+
+            print(format_table(artifact_rows()))
+            return 0
+        md, page, entries = write_report(args.scale, args.results)
+        for name, e in entries.items():
+            print(f"{e['status']:>22}  {name}")
+        print(f"wrote {md} and {page}")
+        return 0
     if args.artifact not in ARTIFACTS:
         print(f"error: unknown artifact {args.artifact!r}; allowed: {', '.join(ARTIFACTS)}",
               file=sys.stderr)

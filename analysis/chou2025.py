@@ -1,10 +1,12 @@
-"""Chou et al. 2025, "Correction of decoupled weight decay": Figure 7 (App. A)."""
+"""Chou et al. 2025, "Correction of decoupled weight decay": Figures 1 and 4 (an optimizer
+against its corrected variant, drawn by analysis/compare.py) and Figure 7 (App. A)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import style
+from .compare import corrected_vs_baseline
 from .load import load_runs
 from .style import verdict
 
@@ -59,3 +61,15 @@ def figure7(sweep_file, scale: str, results, out_dir) -> dict:
     claims = {k: {"shown": v} for k, v in shown.items()}
     claims["measured"] = checks
     return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+
+
+def figure1(sweep_file, scale: str, results, out_dir) -> dict:
+    """AdamW vs Renormalized AdamW (Alg. 1) on a ViT."""
+    return corrected_vs_baseline(PAPER, "1", sweep_file, scale, results, out_dir, "adamw",
+                                 "renormalized_adamw")
+
+
+def figure4(sweep_file, scale: str, results, out_dir) -> dict:
+    """Scion vs ScionC on a GPT."""
+    return corrected_vs_baseline(PAPER, "4", sweep_file, scale, results, out_dir, "scion",
+                                 "scionc")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import style
+from .compare import _best_per_optimizer, _seed_mean, corrected_vs_baseline, norms_over_time
 from .load import load_runs
 from .style import verdict
 from .theory import steady_state_ratio
@@ -128,113 +129,53 @@ def figure3(sweep_file, scale: str, results, out_dir) -> dict:
     return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
 
 
-FIG4_NORM_DROP = 0.15  # AdamW's normalized-weight norm must fall by at least this much
-
-
-def norms_over_time(layers: pd.DataFrame) -> pd.DataFrame:
-    """Per logged step: ‖g‖ over all tensors, ‖w‖ over the normalized (corrected) layers."""
-    squares = layers.assign(g2=layers["grad_norm"] ** 2, w2=layers["weight_norm"] ** 2)
-    grad = np.sqrt(squares.groupby("step")["g2"].sum())
-    weight = np.sqrt(squares[squares["normalized"]].groupby("step")["w2"].sum())
-    return pd.DataFrame({"grad_norm": grad, "weight_norm": weight})
-
-
-def _best_per_optimizer(runs: list[dict]) -> dict[str, list[dict]]:
-    """The paper plots each optimizer at its best hyperparameters, averaged over seeds: group
-    runs by config minus seed, keep the group with the lowest mean final eval (else train)
-    loss per optimizer."""
-    def final(run):
-        m = run["metrics"]
-        column = "eval_loss" if m["eval_loss"].notna().any() else "loss"
-        return m[column].dropna().iloc[-1]
-    groups: dict[tuple, list[dict]] = {}
-    for run in runs:
-        key = tuple(sorted((k, str(v)) for k, v in run["config"].items()
-                           if k not in ("seed", "run_id")))
-        groups.setdefault(key, []).append(run)
-    best: dict[str, list[dict]] = {}
-    for group in groups.values():
-        name = group[0]["config"]["optimizer"]
-        score = np.mean([final(r) for r in group])
-        if name not in best or score < np.mean([final(r) for r in best[name]]):
-            best[name] = group
-    return best
-
-
-def _seed_mean(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(frames).groupby(level=0).mean()
-
-
-def _change(series: pd.Series, start: float, stop: float) -> float:
-    """Relative change of a series between two fractions of the run (window means)."""
-    last = series.index.max()
-    a = series[(series.index >= start * last) & (series.index <= (start + 0.05) * last)].mean()
-    b = series[series.index >= (stop - 0.05) * last].mean()
-    return float(b / a - 1)
-
-
-def corrected_vs_baseline(sweep_file, scale: str, results, out_dir, figure: str,
-                          baseline: str, corrected: str) -> dict:
-    """A baseline optimizer vs its corrected variant (Figs. 4 and 5): loss (or eval accuracy),
-    gradient norm and weight norm over training, each at its best setting, seed-averaged."""
-    best = _best_per_optimizer(load_runs(sweep_file, scale, results))
-    missing = {baseline, corrected} - set(best)
-    if missing:
-        raise ValueError(f"figure {figure} needs {baseline} and {corrected} runs; "
-                         f"missing {sorted(missing)}")
-    fig, axes = style.plt.subplots(1, 3, figsize=(13, 4))
-    changes, finals = {}, {}
-    for name, color in ((baseline, "#1f77b4"), (corrected, "#d62728")):
-        group = best[name]
-        metrics = _seed_mean([r["metrics"].set_index("step") for r in group])
-        norms = _seed_mean([norms_over_time(r["layers"]) for r in group])
-        span = max(len(metrics) // 50, 1)
-        label = f"{name.upper()} (lr {group[0]['config']['lr']}, {len(group)} seed(s))"
-        axes[0].plot(metrics.index, metrics["loss"].ewm(span=span).mean(), color=color,
-                     label=label)
-        axes[1].plot(norms.index, norms["grad_norm"].ewm(span=span).mean(), color=color)
-        axes[2].plot(norms.index, norms["weight_norm"], color=color)
-        changes[name] = {"weight": _change(norms["weight_norm"], 0.5, 1.0),
-                         "grad": _change(norms["grad_norm"].ewm(span=span).mean(), 0.5, 1.0)}
-        finals[name] = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
-    for ax, what in zip(axes, ("train loss (EMA)", "‖g‖ (EMA)", "‖w‖ of corrected layers")):
-        ax.set_xlabel("step")
-        ax.set_title(what, fontsize=10)
-    axes[0].legend()
-    axes[1].set_yscale("log")
-    b, c = baseline.upper(), corrected.upper()
-    drop_b, drop_c = -changes[baseline]["weight"], -changes[corrected]["weight"]
-    shown = {"baseline_weight_norm_falls": drop_b > FIG4_NORM_DROP,
-             "corrected_keeps_weight_norm": drop_c < drop_b / 2,
-             "corrected_tames_grad_norm":
-                 changes[corrected]["grad"] < changes[baseline]["grad"],
-             "corrected_loss_not_worse": finals[corrected] <= finals[baseline]}
-    verdicts = [
-        verdict(shown["baseline_weight_norm_falls"], f"{b} ‖w‖ 2nd half: {-drop_b:+.0%} "
-                f"(falls > {FIG4_NORM_DROP:.0%})"),
-        verdict(shown["corrected_keeps_weight_norm"], f"{c} ‖w‖ 2nd half: {-drop_c:+.0%} "
-                f"(falls < half of {b}'s)"),
-        verdict(shown["corrected_tames_grad_norm"], f"‖g‖ 2nd half: {b} "
-                f"{changes[baseline]['grad']:+.0%}, {c} {changes[corrected]['grad']:+.0%}"),
-        verdict(shown["corrected_loss_not_worse"], f"final train loss: {b} "
-                f"{finals[baseline]:.4f}, {c} {finals[corrected]:.4f}"),
-    ]
-    cfg = best[baseline][0]["config"]
-    fig.suptitle(style.title(PAPER, figure, scale, f"{b} vs {c}, {cfg['model']}-{cfg['depth']}"
-                             f"×{cfg['width']} on {cfg['dataset']}, λ {cfg['weight_decay']}"),
-                 fontsize=10)
-    fig.text(0.01, -0.12, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
-    paths = style.save(fig, out_dir, f"defazio2025_fig{figure}_{scale}")
-    claims = {k: {"shown": bool(v)} for k, v in shown.items()}
-    claims["measured"] = {"changes_second_half": changes, "final_train_loss": finals}
-    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
-
-
 def figure4(sweep_file, scale: str, results, out_dir) -> dict:
     """AdamW vs AdamC on a Llama-style LM (Fig. 4)."""
-    return corrected_vs_baseline(sweep_file, scale, results, out_dir, "4", "adamw", "adamc")
+    return corrected_vs_baseline(PAPER, "4", sweep_file, scale, results, out_dir, "adamw",
+                                 "adamc")
 
 
 def figure5(sweep_file, scale: str, results, out_dir) -> dict:
     """SGD vs SGDC on a ResNet (Fig. 5)."""
-    return corrected_vs_baseline(sweep_file, scale, results, out_dir, "5", "sgd", "sgdc")
+    return corrected_vs_baseline(PAPER, "5", sweep_file, scale, results, out_dir, "sgd", "sgdc")
+
+
+UPTICK_FACTOR = 1.5  # "the gradient norm more than doubles": ≥ 1.5× its post-burn-in minimum
+
+
+def figure1(sweep_file, scale: str, results, out_dir) -> dict:
+    """The gradient-norm uptick of AdamW + cosine (Fig. 1), from Fig. 4's runs: the smoothed
+    ‖g‖ at the end against its minimum after burn-in (10 % of the run); AdamC beside it."""
+    best = _best_per_optimizer(load_runs(sweep_file, scale, results))
+    if "adamw" not in best:
+        raise ValueError(f"figure 1 needs adamw runs in {sweep_file}")
+    fig, ax = style.plt.subplots(figsize=(6.5, 4.2))
+    uptick = {}
+    for name, color in (("adamw", "#1f77b4"), ("adamc", "#d62728")):
+        if name not in best:
+            continue
+        grad = _seed_mean([norms_over_time(r["layers"]) for r in best[name]])["grad_norm"]
+        smooth = grad.ewm(span=max(len(grad) // 50, 1)).mean()
+        after_burn_in = smooth[smooth.index >= 0.1 * smooth.index.max()]
+        end = smooth[smooth.index >= 0.97 * smooth.index.max()].mean()
+        uptick[name] = float(end / after_burn_in.min())
+        ax.plot(smooth.index, smooth, color=color, label=f"{name.upper()}: end/min "
+                f"{uptick[name]:.2f}×")
+    ax.set_xlabel("step")
+    ax.set_ylabel("‖g‖ (EMA)")
+    ax.legend()
+    shown = {"adamw_grad_norm_rises_at_the_end": uptick["adamw"] >= UPTICK_FACTOR}
+    verdicts = [verdict(shown["adamw_grad_norm_rises_at_the_end"],
+                        f"AdamW smoothed ‖g‖ end / post-burn-in min = {uptick['adamw']:.2f}× "
+                        f"(≥ {UPTICK_FACTOR})")]
+    if "adamc" in uptick:
+        shown["adamc_rises_less"] = uptick["adamc"] < uptick["adamw"]
+        verdicts.append(verdict(shown["adamc_rises_less"], f"AdamC: {uptick['adamc']:.2f}× "
+                                f"(< AdamW's {uptick['adamw']:.2f}×)"))
+    fig.suptitle(style.title(PAPER, "1", scale, "gradient norm near the end of training"),
+                 fontsize=10)
+    fig.text(0.01, -0.04, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
+    paths = style.save(fig, out_dir, f"defazio2025_fig1_{scale}")
+    claims = {k: {"shown": bool(v)} for k, v in shown.items()}
+    claims["measured"] = {"end_over_min": uptick}
+    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}

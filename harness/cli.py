@@ -13,6 +13,9 @@ import sys
 from .sweep import SCALES, RunConfig, SweepError, expand, load_sweep, run_dir
 
 DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
+# launch.EXECUTORS, repeated so that a wrong name is refused before torch is imported
+# (tests/test_launch.py ties the two).
+EXECUTORS = ("local", "inline", "slurm")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -159,25 +162,26 @@ def main(argv: list[str] | None = None) -> int:
             jobs = cancel(runs, args.results)
             print(f"cancelled {len(jobs)} job(s): {' '.join(jobs) or '-'}")
             return 0
-        from .checkpoint import Preempted
-        from .data import DataError
-        from .launch import EXECUTORS, launch
-
         if args.executor not in EXECUTORS:
             raise SweepError(f"--executor: unknown {args.executor!r}; allowed: "
                              + ", ".join(EXECUTORS))
         profile = None
         if args.executor == "slurm":
-            from . import slurm
+            from .profile import load_profile  # before the heavy imports: errors come at once
 
             if not args.cluster:
                 raise SweepError("--executor slurm needs --cluster PROFILE "
                                  "(e.g. slurm/profiles/local.yaml)")
-            profile = slurm.load_profile(args.cluster)
+            profile = load_profile(args.cluster)
             if args.dry_run:
                 _dry_run(args, runs, profile)
                 return 0
-            slurm.check_partition(profile, args.cluster)
+            from .slurm import check_partition
+
+            check_partition(profile, args.cluster)
+        from .checkpoint import Preempted
+        from .data import DataError
+        from .launch import launch
 
         meta = {k: sweep.get(k) for k in ("paper", "figure")}
         try:

@@ -17,52 +17,12 @@ import signal
 import subprocess
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from .checkpoint import Preempted
 from .metrics import atomic_write_text
-from .sweep import SweepError, check_keys
+from .profile import ClusterProfile, load_profile  # noqa: F401  (re-exported)
+from .sweep import SweepError
 
 JOB_RECORD = "job.json"
-
-
-class ClusterProfile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    partition: str
-    account: str | None = None
-    qos: str | None = None
-    constraint: str | None = None
-    nodes: int = Field(1, gt=0)
-    gpus_per_node: int = Field(0, ge=0)
-    cpus_per_task: int = Field(1, gt=0)
-    mem_gb: float = Field(4, gt=0)
-    time_min: int = Field(60, gt=0)
-    array_parallelism: int = Field(8, gt=0)
-    max_requeues: int = Field(3, ge=0)
-    data_root: str | None = None
-    setup: list[str] = []
-
-
-def load_profile(path: str | Path) -> ClusterProfile:
-    """Read and validate a profile; errors name the file, the key and what is allowed."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise SweepError(f"{path}: cluster profile not found") from None
-    except yaml.YAMLError as e:
-        raise SweepError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(raw, dict):
-        raise SweepError(f"{path}: a cluster profile must be a YAML mapping")
-    check_keys(path, "", raw, tuple(ClusterProfile.model_fields))
-    try:
-        return ClusterProfile.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise SweepError(f"{path}: {key}: got {err.get('input')!r}: {err['msg']}") from None
 
 
 def check_partition(profile: ClusterProfile, path: str | Path) -> None:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .yamlfile import YamlFileError, load_yaml
 
 SCALES = ("paper", "mini", "smoke")
 # Names the registries accept. Kept here (not imported from the registries) so that expanding
@@ -218,6 +219,8 @@ def _check_axes(path, where: str, axes: Any, kind: str, keys: tuple[str, ...]) -
 def _describe(error: dict) -> tuple[str, str]:
     """Turn one pydantic error into (key, message with allowed values)."""
     key = ".".join(str(p) for p in error["loc"]) or "(run)"
+    if not error["loc"]:  # a check across keys: its message names them; the run is too long
+        return key, error["msg"].removeprefix("Value error, ")
     ctx = error.get("ctx") or {}
     if error["type"] == "literal_error":
         return key, f"got {error['input']!r}; allowed: {ctx.get('expected', '')}"
@@ -228,13 +231,9 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
     """Read and structurally check a sweep file (keys, scales, axes). Raises SweepError."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SweepError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(parse)"
-        raise _fail(path, where, f"not valid YAML: {getattr(e, 'problem', e)}") from None
+        raw = load_yaml(path, "sweep file")
+    except YamlFileError as e:
+        raise SweepError(str(e)) from None
     if not isinstance(raw, dict):
         raise _fail(path, "(top)", "a sweep file must be a YAML mapping")
     if raw.get("kind", "train") not in CONFIG_KINDS:

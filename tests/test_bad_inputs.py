@@ -30,22 +30,7 @@ CASES = sorted(FIXTURES.glob("bad_sweeps/*.yaml")) + sorted(FIXTURES.glob("bad_p
 
 # Malformed inputs the harness does not refuse properly yet (issue 7). strict: once the
 # harness is fixed the case XPASSes, which fails, so that its entry here gets removed.
-XFAIL = {
-    "bad_sweeps/duplicate_key.yaml":
-        "PyYAML keeps the last of two `lr:` keys without a word: plan exits 0 with lr=0.3",
-    "bad_profiles/invalid_yaml.yaml":
-        "load_profile prints str(YAMLError), an 8-line message with the snippet and caret, "
-        "and no `line N:` key (load_sweep's format)",
-    "bad_profiles/tabs_indent.yaml":
-        "load_profile prints str(YAMLError), a 5-line message with the snippet and caret, "
-        "and no `line N:` key (load_sweep's format)",
-    "bad_profiles/not_a_mapping.yaml":
-        "names no key: 'a cluster profile must be a YAML mapping' (load_sweep says "
-        "'(top): a sweep file must be a YAML mapping')",
-    "bad_profiles/time_sexagesimal.yaml":
-        "YAML 1.1 reads `time_min: 24:00:00` as the base-60 integer 86400: the dry run "
-        "exits 0 with time=86400min",
-}
+XFAIL: dict[str, str] = {}
 
 
 def case_id(path: Path) -> str:

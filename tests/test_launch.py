@@ -105,7 +105,7 @@ def test_figure4_smoke_compares_adamw_and_adamc(tmp_path):
 def test_figure5_smoke_averages_seeds_per_optimizer(tmp_path):
     report = _smoke_figure(tmp_path, 5, defazio2025.figure5)
     assert set(report["claims"]["measured"]["final_train_loss"]) == {"sgd", "sgdc"}
-    from analysis.defazio2025 import _best_per_optimizer
+    from analysis.compare import _best_per_optimizer
     from analysis.load import load_runs
 
     best = _best_per_optimizer(load_runs("experiments/defazio2025/figure5.yaml", "smoke",
@@ -125,3 +125,9 @@ def test_corrupt_parquet_is_refused_naming_the_file(smoke_sweep, tmp_path, capsy
     with pytest.raises(ResultsError, match="unreadable Parquet") as error:
         load_runs(smoke_sweep, "smoke", results)
     assert str(bad) in str(error.value)
+
+
+def test_cli_knows_the_launchers_executors():
+    from harness import cli, launch
+
+    assert cli.EXECUTORS == launch.EXECUTORS

@@ -1,0 +1,87 @@
+"""Kosson et al. 2026, "MD decoupling": Figures 6 (gain modes) and 7 (lr transfer in width).
+
+Both are final-loss-against-lr sweeps. The final loss is the last held-out loss of a run
+(bytes or tokens never trained on), so the optimum is not a training-set artefact.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import style
+from .load import load_runs
+from .style import verdict
+
+PAPER = "Kosson et al. 2026"
+# Thresholds from the paper's wording, fixed before our runs: "the optimal matrix LR stays
+# roughly fixed" = it moves by at most one grid step across the sizes swept.
+MAX_OPTIMUM_SHIFT = 1
+
+
+def final_losses(runs: list[dict], by: str) -> pd.DataFrame:
+    """One row per run: `by` (width, gains, ...), lr, final held-out loss (mean over seeds)."""
+    rows = [{by: r["config"][by], "lr": r["config"]["lr"],
+             "loss": r["metrics"]["eval_loss"].dropna().iloc[-1]} for r in runs]
+    return pd.DataFrame(rows).groupby([by, "lr"], as_index=False)["loss"].mean()
+
+
+def optimum_shift(table: pd.DataFrame, by: str) -> tuple[dict, int]:
+    """({group: its best lr}, how many grid steps the best lr moves across groups)."""
+    grid = sorted(table["lr"].unique())
+    best = {g: float(t.loc[t["loss"].idxmin(), "lr"]) for g, t in table.groupby(by)}
+    positions = [grid.index(lr) for lr in best.values()]
+    return best, max(positions) - min(positions)
+
+
+def _sweep_plot(table: pd.DataFrame, by: str, scale: str, figure: str, what: str):
+    fig, ax = style.plt.subplots(figsize=(6.5, 4.2))
+    for group, t in table.groupby(by, sort=False):
+        t = t.sort_values("lr")
+        line, = ax.plot(t["lr"], t["loss"], marker="o", label=f"{by} {group}")
+        best = t.loc[t["loss"].idxmin()]
+        ax.plot(best["lr"], best["loss"], marker="*", ms=14, color=line.get_color())
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("matrix lr (relative step per step)")
+    ax.set_ylabel("final held-out loss")
+    ax.legend(fontsize=8)
+    fig.suptitle(style.title(PAPER, figure, scale, what), fontsize=10)
+    return fig
+
+
+def figure7(sweep_file, scale: str, results, out_dir) -> dict:
+    """MuonMD matrix-lr sweeps across widths: the optimum should not move."""
+    table = final_losses(load_runs(sweep_file, scale, results), "width")
+    best, shift = optimum_shift(table, "width")
+    shown = {"optimal_lr_transfers_across_width": shift <= MAX_OPTIMUM_SHIFT}
+    verdicts = [verdict(shown["optimal_lr_transfers_across_width"],
+                        f"best lr per width {best}: moves {shift} grid step(s) "
+                        f"(≤ {MAX_OPTIMUM_SHIFT})")]
+    fig = _sweep_plot(table, "width", scale, "7", "MuonMD: lr transfer across width")
+    fig.text(0.01, -0.04, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
+    paths = style.save(fig, out_dir, f"kosson2026_fig7_{scale}")
+    claims = {k: {"shown": bool(v)} for k, v in shown.items()}
+    claims["measured"] = {"best_lr": {str(k): v for k, v in best.items()}, "shift": shift}
+    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+
+
+def figure6(sweep_file, scale: str, results, out_dir) -> dict:
+    """Gain modes on the sphere: any gains beat none; row+column is the best mode."""
+    table = final_losses(load_runs(sweep_file, scale, results), "gains")
+    best_loss = table.groupby("gains")["loss"].min()
+    if "none" not in best_loss or "row+col" not in best_loss:
+        raise ValueError("figure 6 needs gains 'none' and 'row+col' runs")
+    with_gains = best_loss.drop("none")
+    shown = {"gains_beat_sphere_only": bool(with_gains.min() < best_loss["none"]),
+             "row_col_is_best": bool(best_loss.idxmin() == "row+col")}
+    listing = ", ".join(f"{g} {v:.4f}" for g, v in best_loss.sort_values().items())
+    verdicts = [
+        verdict(shown["gains_beat_sphere_only"], f"best loss with gains {with_gains.min():.4f}"
+                f" vs sphere only {best_loss['none']:.4f}"),
+        verdict(shown["row_col_is_best"], f"best loss per gain mode: {listing}"),
+    ]
+    fig = _sweep_plot(table, "gains", scale, "6", "MuonMD gain modes")
+    fig.text(0.01, -0.04, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
+    paths = style.save(fig, out_dir, f"kosson2026_fig6_{scale}")
+    claims = {k: {"shown": v} for k, v in shown.items()}
+    claims["measured"] = {"best_loss": {k: float(v) for k, v in best_loss.items()}}
+    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}

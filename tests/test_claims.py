@@ -1,0 +1,94 @@
+"""Claim checks of the figures added with issue 6, each made to pass and to fail on results
+written the way the harness writes them, and the report that collects them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from analysis import defazio2025, kosson2026
+from analysis.report import artifact_rows, make_target, write_report
+from harness.launch import write_config
+from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, atomic_write_parquet
+from harness.run import DONE
+from harness.sweep import expand, run_dir
+
+BASE = {"name": "claims", "model": "gpt", "depth": 1, "width": 32, "dataset": "stdlib_bytes",
+        "optimizer": "muonmd", "lr": 0.01, "steps": 100, "scales": {"smoke": {}}}
+
+
+def fake_run(results, run, eval_loss=1.0, grad=lambda t: 1.0):
+    folder = run_dir(results, run)
+    folder.mkdir(parents=True)
+    write_config(run, folder, {})
+    steps = range(0, 100, 2)
+    base = {"lr": run.config.lr, "effective_lr": run.config.lr, "weight_decay": 0.0}
+    metrics = [{**base, "step": t, "loss": 2.0} for t in steps]
+    metrics[-1]["eval_loss"] = eval_loss
+    layers = [{"step": t, "layer": "w", "kind": "linear", "normalized": True,
+               "weight_norm": 1.0, "grad_norm": grad(t), "update_norm": 0.1} for t in steps]
+    atomic_write_parquet(metrics, METRICS_SCHEMA, folder / "metrics.parquet")
+    atomic_write_parquet(layers, LAYERS_SCHEMA, folder / "layers.parquet")
+    (folder / DONE).write_text(json.dumps({"steps": 100}))
+
+
+def sweep_with(write_sweep, tmp_path, grid, loss_of, grad_of=lambda cfg: (lambda t: 1.0)):
+    path = write_sweep({**BASE, "grid": grid})
+    results = tmp_path / "results"
+    for run in expand(path, "smoke"):
+        fake_run(results, run, loss_of(run.config), grad_of(run.config))
+    return path, results
+
+
+LRS = [0.005, 0.01, 0.02, 0.04]
+
+
+@pytest.mark.parametrize("moving, shown", [(False, True), (True, False)])
+def test_lr_transfer_claim(write_sweep, tmp_path, moving, shown):
+    def loss(cfg):  # a parabola in log2(lr) whose minimum sits at 0.01, or moves with width
+        best = 0.01 * (4 if moving and cfg.width == 128 else 1)
+        return 1.0 + (np.log2(cfg.lr / best)) ** 2
+    path, results = sweep_with(write_sweep, tmp_path, {"width": [32, 64, 128], "lr": LRS}, loss)
+    report = kosson2026.figure7(path, "smoke", results, tmp_path / "fig")
+    assert report["claims"]["optimal_lr_transfers_across_width"]["shown"] is shown
+    assert report["claims"]["measured"]["shift"] == (2 if moving else 0)
+
+
+@pytest.mark.parametrize("order, shown", [
+    ({"none": 3.0, "scalar": 2.0, "row": 1.8, "col": 1.9, "row+col": 1.5}, (True, True)),
+    ({"none": 1.0, "scalar": 2.0, "row": 1.8, "col": 1.9, "row+col": 1.5}, (False, False)),
+    ({"none": 3.0, "scalar": 1.2, "row": 1.8, "col": 1.9, "row+col": 1.5}, (True, False))])
+def test_gain_mode_claims(write_sweep, tmp_path, order, shown):
+    path, results = sweep_with(write_sweep, tmp_path, {"gains": list(order), "lr": LRS},
+                               lambda cfg: order[cfg.gains] + abs(np.log2(cfg.lr / 0.01)))
+    claims = kosson2026.figure6(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert (claims["gains_beat_sphere_only"]["shown"], claims["row_col_is_best"]["shown"]) \
+        == shown
+
+
+@pytest.mark.parametrize("uptick, shown", [(3.0, True), (1.2, False)])
+def test_gradient_norm_uptick_claim(write_sweep, tmp_path, uptick, shown):
+    def grad_of(cfg):  # flat at 1, then a rise over the last 20 %: AdamC's 1.1× or 1.5×
+        end = uptick if cfg.optimizer == "adamw" else (1.1 if shown else 1.5)
+        return lambda t: 1.0 + (end - 1.0) * max(0.0, (t - 78) / 20)
+    path, results = sweep_with(write_sweep, tmp_path, {"optimizer": ["adamw", "adamc"]},
+                               lambda cfg: 1.0, grad_of)
+    claims = defazio2025.figure1(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert claims["adamw_grad_norm_rises_at_the_end"]["shown"] is shown
+    assert claims["adamc_rises_less"]["shown"] is shown
+    assert claims["measured"]["end_over_min"]["adamw"] == pytest.approx(uptick, rel=0.15)
+
+
+def test_report_lists_every_artifact_and_says_not_run(tmp_path):
+    md, page, entries = write_report("smoke", str(tmp_path / "empty"))
+    assert all(e["status"] == "not run" for e in entries.values())
+    text = md.read_text()
+    for name in entries:
+        assert f"## {name}" in text
+    assert page.read_text().startswith("<!doctype html>")
+    rows = artifact_rows(with_estimate=False)
+    assert {r["artifact"] for r in rows} >= set(entries)
+    assert make_target("chou2025-table2") == "chou-table-2"
+    assert make_target("defazio2025-fig3") == "defazio-figure-3"
