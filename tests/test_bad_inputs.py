@@ -8,8 +8,8 @@ checked with `harness plan FILE --scale mini` (every fixture that has scales def
 profiles with `harness run <valid smoke sweep> --executor slurm --cluster FILE --dry-run`,
 which validates the profile without calling sinfo. To add a case, drop a file in the folder.
 
-The profile cases import torch (harness.launch), ~5 s of CPU each, so every selected case
-runs up front, in parallel, and the tests read the outcomes.
+Every selected case runs up front, in parallel, and the tests read the outcomes (a case is a
+fresh interpreter; none imports torch: bad input is refused before the heavy imports).
 """
 
 from __future__ import annotations
