@@ -27,7 +27,8 @@ FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
 	defazio-figure-5 chou-figure-1 chou-figure-2 chou-figure-3 chou-figure-4 chou-figure-7 \
 	kosson-figure-6 kosson-figure-7
 TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
-.PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench-optim clean-venv
+.PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench bench-optim \
+	bench-harness clean-venv
 
 venv: $(STAMP)
 
@@ -100,9 +101,16 @@ kosson-figure-6: venv
 kosson-figure-7: venv
 	$(call figure,experiments/kosson2026/figure7.yaml,kosson2026-fig7)
 
-# Optimizer step-time ratios vs their torch bases -> docs/benchmarks.md (not a test).
+# Measured ratios -> docs/benchmarks.md (benchmarks, not timed tests).
+bench: bench-optim bench-harness
+
+# Optimizer step time vs the torch optimizer each builds on.
 bench-optim: venv
 	$(BIN)/python benchmarks/bench_optim.py
+
+# Logging and loop overheads, analysis load time, sweep expansion time.
+bench-harness: venv
+	$(BIN)/python benchmarks/bench_harness.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -6,6 +6,7 @@ edited sweep files are never mixed into a figure.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -35,9 +36,13 @@ def load_runs(sweep_file: str | Path, scale: str, results: str | Path,
         folder = run_dir(results, run)
         if not (folder / "DONE").is_file():
             continue
+        try:
+            frames = {t: _read_parquet(folder / f"{t}.parquet") for t in tables}
+        except ResultsError as e:  # one damaged run must not hide the others
+            print(f"warning: {e}; left out (`harness run` trains it again)", file=sys.stderr)
+            continue
         runs.append({"config": yaml.safe_load((folder / "config.yaml").read_text()),
-                     "folder": folder,
-                     **{t: _read_parquet(folder / f"{t}.parquet") for t in tables}})
+                     "folder": folder, **frames})
     if not runs:
         raise ResultsError(f"no complete runs of {sweep_file} at scale {scale} under {results}/; "
                            f"run: harness run {sweep_file} --scale {scale}")

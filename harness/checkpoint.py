@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -45,6 +46,23 @@ def save(path: Path, state: dict) -> None:
 def load(path: Path) -> dict:
     # Our own file, holding generator states and tensors only.
     return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def load_or_discard(path: Path) -> dict | None:
+    """The checkpoint at `path`, or None if there is none. A damaged one (truncated by a full
+    disk, say) is renamed `*.corrupt`, reported, and the run starts over: a fresh start is
+    right, a crash is not."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        return load(path)
+    except Exception as e:  # torch.load raises several types on damaged files
+        aside = path.with_name(path.name + ".corrupt")
+        os.replace(path, aside)
+        print(f"warning: {path} is unreadable ({type(e).__name__}); moved to {aside.name}, "
+              "training from the start", file=sys.stderr)
+        return None
 
 
 def rng_state() -> dict:

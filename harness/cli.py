@@ -7,6 +7,7 @@ raised before anything is created under the results folder.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 
@@ -194,6 +195,14 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         except RuntimeError as e:  # submitted runs that failed (--wait)
             print(f"error: {e}", file=sys.stderr)
+            return 1
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # Every write is atomic (temp file + rename): what was there before is intact.
+            print(f"error: disk full writing under {args.results} ({e.strerror}: "
+                  f"{e.filename or 'a results file'}); earlier results are intact, "
+                  "free space and run the same command to resume", file=sys.stderr)
             return 1
         verb = "submitted" if args.executor == "slurm" and not args.wait else "executed"
         print(f"{sweep['name']} [{args.scale}]: {len(done)} run(s) {verb}, "

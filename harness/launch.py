@@ -7,13 +7,17 @@ SLURM executor plugs into the same `_submit` seam.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import signal
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import yaml
 from tqdm import tqdm
 
@@ -21,16 +25,48 @@ from . import slurm
 from .checkpoint import CHECKPOINT, Preempted
 from .data import check_available
 from .metrics import atomic_write_text
-from .run import PROGRESS, is_complete, train
+from .run import DONE, PROGRESS, is_complete, train
 from .simulate import simulate
 from .sweep import Run, SimConfig, run_dir
 
 EXECUTORS = ("local", "inline", "slurm")
 
 
+def intact(folder: Path) -> bool:
+    """DONE is there and every Parquet file of the run opens (footer and schema): a file
+    truncated or damaged after the run finished makes the run pending again."""
+    if not is_complete(folder):
+        return False
+    for path in folder.glob("*.parquet"):
+        try:
+            pq.read_metadata(path)
+        except Exception:  # pyarrow raises several types for damaged files
+            print(f"warning: {path} is unreadable; the run will be trained again",
+                  file=sys.stderr)
+            (folder / DONE).unlink(missing_ok=True)
+            return False
+    return True
+
+
 def pending(runs: list[Run], results: str | Path, force: bool = False) -> list[Run]:
     """Runs that still have to be executed (all of them with `force`)."""
-    return [r for r in runs if force or not is_complete(run_dir(results, r))]
+    return [r for r in runs if force or not intact(run_dir(results, r))]
+
+
+@contextmanager
+def run_lock(results: Path, run: Run):
+    """Exclusive claim on a run across processes (two `harness run` on one results folder):
+    yields False when another process holds it. The lock file lives beside the run folder,
+    which _prepare may delete and recreate."""
+    locks = Path(results) / run.sweep / run.scale / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{run.run_id}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
 
 
 def write_config(run: Run, folder: Path, meta: dict) -> None:
@@ -88,8 +124,8 @@ def _prepare(run: Run, results, meta: dict, force: bool) -> Path:
 def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "local",
            force: bool = False, data_root: str | Path | None = None,
            checkpoint_every: int | None = None, profile=None, wait: bool = False) -> list[Run]:
-    """Execute (or, on SLURM, submit) every pending run; returns those runs. Creates nothing
-    if none pend.
+    """Execute (or, on SLURM, submit) every pending run; returns the runs this call executed
+    or submitted. Creates nothing if none pend.
 
     A run interrupted after a checkpoint resumes from it (unless `force`); one without a
     checkpoint starts over. A preempted local run (signal -> checkpoint) raises Preempted."""
@@ -119,15 +155,24 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
 
         local = submitit.LocalExecutor(folder=logs)
         local.update_parameters(timeout_min=24 * 60)
+    executed = []
     for run in tqdm(todo, desc=f"{todo[0].sweep} [{todo[0].scale}]", unit="run"):
-        folder = _prepare(run, results, meta, force)
-        target = simulate if isinstance(run.config, SimConfig) else train
-        if local is None:
-            target(run.config, folder, data_root, True, checkpoint_every)
-        else:
-            job = local.submit(target, run.config, folder, data_root, False, checkpoint_every)
-            _wait_local(job, folder, run.run_id)
-    return todo
+        with run_lock(results, run) as mine:
+            if not mine or (not force and is_complete(run_dir(results, run))):
+                continue  # another process trains it, or finished it while we waited
+            folder = _prepare(run, results, meta, force)
+            target = simulate if isinstance(run.config, SimConfig) else train
+            if local is None:
+                target(run.config, folder, data_root, True, checkpoint_every)
+            else:
+                job = local.submit(target, run.config, folder, data_root, False,
+                                   checkpoint_every)
+                _wait_local(job, folder, run.run_id)
+            executed.append(run)
+    if len(executed) < len(todo):
+        print(f"{len(todo) - len(executed)} run(s) left to another process training into "
+              f"{results}", file=sys.stderr)
+    return executed
 
 
 ACTIVE = {"PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "SUSPENDED",

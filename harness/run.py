@@ -130,8 +130,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     checkpoint_every = checkpoint_every or max(total // 10, 1)
     metric_rows: list[dict] = []
     start = 0
-    if (out_dir / checkpoint.CHECKPOINT).is_file():
-        state = checkpoint.load(out_dir / checkpoint.CHECKPOINT)
+    state = checkpoint.load_or_discard(out_dir / checkpoint.CHECKPOINT)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         batches.load_state_dict(state["batches"])

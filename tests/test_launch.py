@@ -113,18 +113,25 @@ def test_figure5_smoke_averages_seeds_per_optimizer(tmp_path):
     assert {name: len(group) for name, group in best.items()} == {"sgd": 2, "sgdc": 2}
 
 
-def test_corrupt_parquet_is_refused_naming_the_file(smoke_sweep, tmp_path, capsys):
+def test_corrupt_parquet_is_reported_left_out_and_trained_again(smoke_sweep, tmp_path,
+                                                                 capsys):
     from analysis.load import ResultsError, load_runs
 
     results = tmp_path / "results"
-    assert main(["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
-                 "--executor", "inline"]) == 0
+    command = ["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
+               "--executor", "inline"]
+    assert main(command) == 0
     (run,) = expand(smoke_sweep, "smoke")
     bad = run_dir(results, run) / "layers.parquet"
-    bad.write_bytes(bad.read_bytes()[:100])  # truncated, e.g. a copy cut short
-    with pytest.raises(ResultsError, match="unreadable Parquet") as error:
+    good = bad.read_bytes()
+    bad.write_bytes(good[:100])  # truncated, e.g. a copy cut short
+    with pytest.raises(ResultsError, match="no complete runs"):  # left out, not a crash
         load_runs(smoke_sweep, "smoke", results)
-    assert str(bad) in str(error.value)
+    assert f"{bad}: unreadable Parquet" in capsys.readouterr().err
+    assert main(command) == 0  # the damaged run is pending again and retrained
+    out, err = capsys.readouterr()
+    assert "1 run(s) executed" in out and f"{bad} is unreadable" in err
+    assert len(load_runs(smoke_sweep, "smoke", results)) == 1
 
 
 def test_cli_knows_the_launchers_executors():
