@@ -84,10 +84,10 @@ chou-figure-1: venv
 chou-figure-4: venv
 	$(call figure,experiments/chou2025/figure4.yaml,chou2025-fig4)
 
-# Figs. 2 and 3 are printed as the tables behind them (top-1 per momentum × lr; per α_max).
 chou-figure-2: venv
-	$(call table,experiments/chou2025/figure2.yaml,--rows momentum --cols lr)
+	$(call figure,experiments/chou2025/figure2.yaml,chou2025-fig2)
 
+# Fig. 3 is printed as the table behind it (top-1 per α_max).
 chou-figure-3: venv
 	$(call table,experiments/chou2025/figure3.yaml,--rows momentum_final --cols momentum_schedule)
 

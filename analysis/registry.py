@@ -12,6 +12,7 @@ FIGURES = {  # name -> (draw function, sweep file it reads)
     "defazio2025-fig4": (defazio2025.figure4, "experiments/defazio2025/figure4.yaml"),
     "defazio2025-fig5": (defazio2025.figure5, "experiments/defazio2025/figure5.yaml"),
     "chou2025-fig1": (chou2025.figure1, "experiments/chou2025/figure1.yaml"),
+    "chou2025-fig2": (chou2025.figure2, "experiments/chou2025/figure2.yaml"),
     "chou2025-fig4": (chou2025.figure4, "experiments/chou2025/figure4.yaml"),
     "chou2025-fig7": (chou2025.figure7, "experiments/chou2025/figure7.yaml"),
     "kosson2026-fig6": (kosson2026.figure6, "experiments/kosson2026/figure6.yaml"),
@@ -25,6 +26,5 @@ TABLES = {  # name -> sweep file with a `table:` layout (and the paper's numbers
 }
 # Sweeps with runs but no drawing yet (their runs can be made; figures are future work).
 SWEEPS_ONLY = {
-    "chou2025-fig2": "experiments/chou2025/figure2.yaml",
     "chou2025-fig3": "experiments/chou2025/figure3.yaml",
 }
