@@ -7,7 +7,9 @@ files at the same moment, so a resumed run continues both from one consistent po
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -36,7 +38,12 @@ def save(path: Path, state: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=Path(path).parent, prefix=".checkpoint.", suffix=".tmp")
     os.close(fd)
     try:
-        torch.save(state, tmp)
+        try:
+            torch.save(state, tmp)
+        except RuntimeError as e:  # torch's zip writer reports a short write this way
+            if shutil.disk_usage(Path(path).parent).free < 2 * os.path.getsize(tmp) + 2**20:
+                raise OSError(errno.ENOSPC, "No space left on device", str(path)) from e
+            raise
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
