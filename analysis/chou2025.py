@@ -84,7 +84,7 @@ def figure2(sweep_file, scale: str, results, out_dir) -> dict:
     """Final top-1 against the peak lr γ and against γ_eff = γ·√((2−α)/α), one line per α:
     the best γ_eff should agree across momenta within a factor 2, the best γ should not."""
     rows = []
-    for run in load_runs(sweep_file, scale, results):
+    for run in load_runs(sweep_file, scale, results, tables=("metrics",)):
         cfg, alpha = run["config"], 1.0 - run["config"]["momentum"]
         rows.append({"alpha": alpha, "lr": cfg["lr"], "lr_eff": cfg["lr"] * np.sqrt(
             (2 - alpha) / alpha), "acc": run["metrics"]["eval_accuracy"].dropna().iloc[-1]})

@@ -50,7 +50,7 @@ def _sweep_plot(table: pd.DataFrame, by: str, scale: str, figure: str, what: str
 
 def figure7(sweep_file, scale: str, results, out_dir) -> dict:
     """MuonMD matrix-lr sweeps across widths: the optimum should not move."""
-    table = final_losses(load_runs(sweep_file, scale, results), "width")
+    table = final_losses(load_runs(sweep_file, scale, results, tables=("metrics",)), "width")
     best, shift = optimum_shift(table, "width")
     grid = sorted(table["lr"].unique())
     at_edge = sorted(w for w, lr in best.items() if lr in (grid[0], grid[-1]))
@@ -74,7 +74,7 @@ def figure7(sweep_file, scale: str, results, out_dir) -> dict:
 
 def figure6(sweep_file, scale: str, results, out_dir) -> dict:
     """Gain modes on the sphere: any gains beat none; row+column is the best mode."""
-    table = final_losses(load_runs(sweep_file, scale, results), "gains")
+    table = final_losses(load_runs(sweep_file, scale, results, tables=("metrics",)), "gains")
     best_loss = table.groupby("gains")["loss"].min()
     if "none" not in best_loss or "row+col" not in best_loss:
         raise ValueError("figure 6 needs gains 'none' and 'row+col' runs")
