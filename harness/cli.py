@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="slurm: print the array and sbatch parameters; submit nothing")
     run.add_argument("--force", action="store_true", help="re-run complete runs too")
     run.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
-                     help="steps between checkpoints (default: ~10 per run)")
+                     help="steps between checkpoints (default: every "
+                          "$WDLAB_CHECKPOINT_MINUTES=10 minutes, and on preemption signals)")
     run.add_argument("--data-root", default=None,
                      help="folder holding <dataset>/ for file-backed datasets ($WDLAB_DATA)")
     plan = sub.add_parser("plan", help="print the runs a sweep means; no side effects")

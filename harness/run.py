@@ -7,12 +7,14 @@ Reads top to bottom like the loop it is. Results land in the run's folder as
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import torch
 import torch.nn.functional as F
+from torch.utils.data import TensorDataset
 from torchvision.transforms.v2 import MixUp
 from tqdm import tqdm
 
@@ -31,6 +33,7 @@ from .optim import build_optimizer, classify, effective_lr, reparameterize, sche
 from .sweep import RunConfig
 
 DONE = "DONE"
+CHECKPOINT_SECONDS = 60 * float(os.environ.get("WDLAB_CHECKPOINT_MINUTES", "10"))
 PROGRESS = ".progress"  # [step, total], for the launcher's progress bar
 
 
@@ -62,12 +65,20 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> t
 
 
 @torch.no_grad()
+def loader_workers(dataset, world: int) -> int:
+    """Decoding processes for file-backed sets (JPEG decode and RandAugment need them at
+    paper scale): this task's share of the CPUs, at most 8; none for in-memory tensors."""
+    if isinstance(dataset, TensorDataset) or not hasattr(os, "sched_getaffinity"):
+        return 0
+    return max(1, min(8, len(os.sched_getaffinity(0)) // max(world, 1) - 1))
+
+
 def evaluate(model, dataset, batch_size: int, device, max_batches: int | None = 50):
     """(mean loss, accuracy) per predicted item (image or token) on up to `max_batches`
     (None: the whole set, as paper tables need)."""
     model.eval()
     loss_sum, correct, count = 0.0, 0, 0
-    for i, (x, y) in enumerate(eval_batches(dataset, batch_size)):
+    for i, (x, y) in enumerate(eval_batches(dataset, batch_size, loader_workers(dataset, 1))):
         if max_batches is not None and i == max_batches:
             break
         x, y = to_device(x, y, device)
@@ -93,8 +104,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
           progress: bool = True, checkpoint_every: int | None = None) -> dict:
     """Train one run into `out_dir`, resuming from its checkpoint if one is there.
 
-    Checkpoints every `checkpoint_every` steps (default: ~10 per run) and when a preemption
-    signal arrives (then raises Preempted). Returns the summary written to DONE.
+    Checkpoints every `checkpoint_every` steps (default: every $WDLAB_CHECKPOINT_MINUTES,
+    10, of wall-clock time: checkpoints are not free, and preemption signals are caught) and
+    when a preemption signal arrives (then raises Preempted). Returns the summary in DONE.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -126,8 +138,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     steps_per_epoch = max(len(data.train) // cfg.batch_size, 1)
     total, warmup = length_in_steps(cfg, steps_per_epoch)
     batches = BatchStream(data.train, cfg.batch_size, cfg.seed, cfg.augment, cfg.label_noise,
-                          data.num_classes)
-    checkpoint_every = checkpoint_every or max(total // 10, 1)
+                          data.num_classes, loader_workers(data.train, world))
+    last_checkpoint = time.monotonic()
     metric_rows: list[dict] = []
     start = 0
     state = checkpoint.load_or_discard(out_dir / checkpoint.CHECKPOINT)
@@ -193,8 +205,14 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))
             stopping = distributed.any_rank(stop.requested is not None, device)
-            if stopping or ((step + 1) % checkpoint_every == 0 and not is_last):
+            if checkpoint_every:
+                due = (step + 1) % checkpoint_every == 0
+            else:  # rank 0's clock decides, so every rank checkpoints at the same step
+                due = distributed.any_rank(
+                    rank == 0 and time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS, device)
+            if stopping or (due and not is_last):
                 save_checkpoint(step + 1)
+                last_checkpoint = time.monotonic()
                 if stopping:
                     raise checkpoint.Preempted(f"signal {stop.requested} at step {step + 1}; "
                                                f"checkpoint saved in {out_dir}",

@@ -57,6 +57,8 @@ class RunConfig(BaseModel):
     vit_norm: Literal["layernorm", "rmsnorm"] = "layernorm"
     vit_activation: Literal["gelu", "sqrt2_gelu"] = "gelu"
     torch_compile: bool = Field(False, description="torch.compile the forward pass")
+    gpt_variant: Literal["llama", "modded"] = Field(
+        "llama", description="gpt: Llama-3 style or modded-nanogpt style (ReLU², QK-norm, tied)")
     batch_size: int = Field(128, gt=0)
     steps: int | None = Field(None, gt=0)
     epochs: float | None = Field(None, gt=0)
@@ -116,6 +118,8 @@ class RunConfig(BaseModel):
                              "transforms); in-memory sets use augment: crop")
         if self.model != "vit" and (self.vit_norm, self.vit_activation) != ("layernorm", "gelu"):
             raise ValueError("vit_norm / vit_activation apply to model vit")
+        if self.model != "gpt" and self.gpt_variant != "llama":
+            raise ValueError("gpt_variant applies to model gpt")
         if self.optimizer == "scionc" and self.c2 is None:
             raise ValueError("optimizer scionc needs c2 (the steady-state norm² C²)")
         return self

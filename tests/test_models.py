@@ -54,3 +54,32 @@ def test_cost_estimate_matches_the_6nd_rule_for_a_gpt():
     # 6·N·D counts matmul FLOPs of the weights; attention adds a little on top.
     assert 0.95 <= cost["pflops"] * 1e15 / (6 * non_embedding * tokens) < 1.3
     assert cost["gpu_hours"] == pytest.approx(cost["pflops"] * 1e15 / 50e12 / 3600)
+
+
+def test_modded_nanogpt_variant_ties_the_head_and_scion_treats_it_as_sign():
+    from harness.models import build_model
+    from harness.optim import build_optimizer
+    from harness.sweep import RunConfig
+
+    model = build_model("gpt", 2, 256, 256, 256, variant="modded")
+    assert model.head.weight is model.embed.weight  # tied: one matrix
+    assert model.blocks[0].attn.heads == 2  # heads of 128 channels
+    assert torch.count_nonzero(model.blocks[0].mlp.down.weight) == 0  # blocks start as identity
+    assert not any("norm" in n for n, _ in model.named_parameters())  # RMSNorm without gains
+    tokens = torch.randint(0, 256, (2, 16))
+    infos = {i.name: i for i in classify(model, tokens)}
+    assert "head.weight" not in infos  # listed once, with both roles
+    assert infos["embed.weight"].kind == "embedding" and infos["embed.weight"].output
+    cfg = RunConfig(model="gpt", depth=2, width=256, dataset="stdlib_bytes", steps=3,
+                    optimizer="scion", lr=0.01, momentum=0.9, gpt_variant="modded")
+    opt = build_optimizer("scion", model, list(infos.values()), cfg)
+    group = next(g for g in opt.param_groups if any(p is model.embed.weight for p in g["params"]))
+    assert group["name"] == "io_sign"
+
+
+def test_modded_variant_trains_through_the_loop(tmp_path):
+    cfg = RunConfig(model="gpt", depth=1, width=128, dataset="stdlib_bytes", seq_len=16,
+                    batch_size=4, steps=3, optimizer="scionc", lr=0.01, momentum=0.9, c2=1.0,
+                    output_lr=0.2, gpt_variant="modded")
+    train(cfg, tmp_path, progress=False)
+    assert pd.read_parquet(tmp_path / "metrics.parquet")["loss"].notna().all()

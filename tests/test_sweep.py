@@ -49,6 +49,7 @@ PINNED_DEFAULTS = {
     "patch_size": 16, "augment": "none",
     "label_noise": 0.0, "crop_scale_min": 0.08, "randaugment": None, "mixup": 0.0,
     "vit_norm": "layernorm", "vit_activation": "gelu", "torch_compile": False,
+    "gpt_variant": "llama",
     "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
     "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,
     "output_weight_decay": None, "c2": None,

@@ -9,8 +9,9 @@ from .resnet import resnet
 from .vit import vit
 
 MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit}
-# Constructors that take options (image side, patch, block variant) besides depth and width.
-TAKES_OPTIONS = {"vit"}
+# Options (image side, patch, block variant) each constructor takes besides depth and width.
+TAKES_OPTIONS = {"vit": ("image_size", "patch_size", "norm", "activation"),
+                 "gpt": ("variant",)}
 
 
 def build_model(name: str, depth: int, width: int, in_channels: int, num_classes: int,
@@ -18,7 +19,7 @@ def build_model(name: str, depth: int, width: int, in_channels: int, num_classes
     """`options` (image_size, patch_size, norm, activation) reach only the models taking them."""
     if name not in MODELS:
         raise KeyError(f"unknown model {name!r}; allowed: {', '.join(MODELS)}")
-    extra = options if name in TAKES_OPTIONS else {}
+    extra = {k: v for k, v in options.items() if k in TAKES_OPTIONS.get(name, ())}
     return MODELS[name](depth=depth, width=width, in_channels=in_channels,
                         num_classes=num_classes, **extra)
 
@@ -27,4 +28,4 @@ def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
     """The model a RunConfig names, with its geometry and block variant."""
     return build_model(cfg.model, cfg.depth, cfg.width, channels, num_classes,
                        image_size=image_size, patch_size=cfg.patch_size, norm=cfg.vit_norm,
-                       activation=cfg.vit_activation)
+                       activation=cfg.vit_activation, variant=cfg.gpt_variant)

@@ -1,6 +1,11 @@
-"""A Llama-3-style decoder (Defazio §6's 120M model family): pre-RMSNorm blocks, rotary
-position embeddings, SwiGLU MLP, no biases, untied output head. `width`/`depth` scale it
-from the 2-core mini (4 × 128, byte vocabulary) to the paper's 120M (12 × 768).
+"""Decoder-only LMs, one class, two variants (`width`/`depth` scale both from the 2-core mini,
+4 × 128 on bytes, to the papers' 12 × 768):
+
+- "llama" (Defazio §6's 120M family): pre-RMSNorm blocks, rotary position embeddings, SwiGLU
+  MLP, no biases, untied output head.
+- "modded" (modded-nanogpt's 124M, which Chou Fig. 4 trains with Scion): RMSNorm without
+  gains, rotary + QK-norm, ReLU² MLP of 4·width, zero-initialized output projections, heads
+  of 128 channels, output head tied to the embedding.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ def rotary(x: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
 
 
 class Attention(nn.Module):
-    def __init__(self, width: int, heads: int):
+    def __init__(self, width: int, heads: int, qk_norm: bool = False):
         super().__init__()
-        self.heads = heads
+        self.heads, self.qk_norm = heads, qk_norm
         self.qkv = nn.Linear(width, 3 * width, bias=False)
         self.proj = nn.Linear(width, width, bias=False)
 
     def forward(self, x):
         b, t, c = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        if self.qk_norm:
+            q, k = F.rms_norm(q, q.shape[-1:]), F.rms_norm(k, k.shape[-1:])
         y = F.scaled_dot_product_attention(rotary(q), rotary(k), v, is_causal=True)
         return self.proj(y.transpose(1, 2).reshape(b, t, c))
 
@@ -45,13 +52,26 @@ class SwiGLU(nn.Module):
         return self.down(F.silu(self.gate(x)) * self.up(x))
 
 
-class Block(nn.Module):
-    def __init__(self, width: int, heads: int):
+class ReLU2(nn.Module):
+    def __init__(self, width: int, hidden: int):
         super().__init__()
-        self.attn_norm, self.mlp_norm = nn.RMSNorm(width), nn.RMSNorm(width)
-        self.attn = Attention(width, heads)
-        # Llama's 8/3·width hidden size, rounded up to a multiple of 64.
-        self.mlp = SwiGLU(width, 64 * -(-(8 * width // 3) // 64))
+        self.up = nn.Linear(width, hidden, bias=False)
+        self.down = nn.Linear(hidden, width, bias=False)
+
+    def forward(self, x):
+        return self.down(F.relu(self.up(x)).square())
+
+
+class Block(nn.Module):
+    def __init__(self, width: int, heads: int, variant: str = "llama"):
+        super().__init__()
+        modded = variant == "modded"
+        self.attn_norm = nn.RMSNorm(width, elementwise_affine=not modded)
+        self.mlp_norm = nn.RMSNorm(width, elementwise_affine=not modded)
+        self.attn = Attention(width, heads, qk_norm=modded)
+        # Llama's 8/3·width SwiGLU hidden size, rounded up to a multiple of 64; ReLU² at 4·width.
+        self.mlp = ReLU2(width, 4 * width) if modded else \
+            SwiGLU(width, 64 * -(-(8 * width // 3) // 64))
 
     def forward(self, x):
         x = x + self.attn(self.attn_norm(x))
@@ -63,20 +83,28 @@ class GPT(nn.Module):
     # "normalized" for the corrected decay, though no norm follows it directly.
     hidden_linears_are_normalized = True
 
-    def __init__(self, vocab: int, width: int, depth: int, heads: int | None = None):
+    def __init__(self, vocab: int, width: int, depth: int, heads: int | None = None,
+                 variant: str = "llama"):
         super().__init__()
-        heads = heads or max(width // 64, 1)
+        if variant not in ("llama", "modded"):
+            raise ValueError(f"gpt variant {variant!r}; allowed: llama, modded")
+        modded = variant == "modded"
+        heads = heads or max(width // (128 if modded else 64), 1)
         if width % heads or (width // heads) % 2:
             raise ValueError(f"gpt width {width} must split into {heads} heads of even size")
         self.embed = nn.Embedding(vocab, width)
-        self.blocks = nn.ModuleList(Block(width, heads) for _ in range(depth))
-        self.norm = nn.RMSNorm(width)
+        self.blocks = nn.ModuleList(Block(width, heads, variant) for _ in range(depth))
+        self.norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.head = nn.Linear(width, vocab, bias=False)
         for name, p in self.named_parameters():
             if p.ndim == 2:
                 nn.init.normal_(p, std=0.02)
             if name.endswith(("proj.weight", "down.weight")):  # GPT-2's residual scaling
                 nn.init.normal_(p, std=0.02 / (2 * depth) ** 0.5)
+                if modded:
+                    nn.init.zeros_(p)  # each block starts as the identity
+        if modded:
+            self.head.weight = self.embed.weight  # one matrix: Scion's Sign layer, Chou §3.1
 
     def forward(self, tokens):
         x = self.embed(tokens)
@@ -85,6 +113,7 @@ class GPT(nn.Module):
         return self.head(self.norm(x))
 
 
-def gpt(depth: int, width: int, in_channels: int = 256, num_classes: int = 256) -> GPT:
+def gpt(depth: int, width: int, in_channels: int = 256, num_classes: int = 256,
+        variant: str = "llama") -> GPT:
     """Registry constructor: for token data `num_classes` is the vocabulary size."""
-    return GPT(num_classes, width, depth)
+    return GPT(num_classes, width, depth, variant=variant)

@@ -9,7 +9,7 @@ tracing one forward pass with hooks rather than trusting module names, so that a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -62,10 +62,15 @@ def classify(model: nn.Module, example: torch.Tensor) -> list[ParamInfo]:
     every linear weight but the output layer counts as normalized."""
     normalized, output = trace_roles(model, example)
     all_hidden = getattr(model, "hidden_linears_are_normalized", False)
-    infos = []
+    infos, seen = [], {}  # id(tensor) -> index in infos: a tied tensor is listed once
     for module_name, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
             name = f"{module_name}.{pname}" if module_name else pname
+            if id(p) in seen:  # e.g. a head tied to the embedding: one tensor, both roles
+                i = seen[id(p)]
+                infos[i] = replace(infos[i], output=infos[i].output or module_name == output)
+                continue
+            seen[id(p)] = len(infos)
             if isinstance(module, NORMS):
                 kind = "norm"
             elif pname == "bias":
