@@ -83,3 +83,18 @@ def test_modded_variant_trains_through_the_loop(tmp_path):
                     output_lr=0.2, gpt_variant="modded")
     train(cfg, tmp_path, progress=False)
     assert pd.read_parquet(tmp_path / "metrics.parquet")["loss"].notna().all()
+
+
+def test_paper_resnet50_is_torchvisions_and_its_convs_are_normalized():
+    import torchvision
+
+    from harness.models import build_model
+
+    with torch.device("meta"):
+        model = build_model("resnet", 50, 64, 3, 1000)
+    assert type(model) is torchvision.models.ResNet
+    assert sum(p.numel() for p in model.parameters()) == 25_557_032
+    infos = classify(model, torch.zeros(1, 3, 64, 64, device="meta"))
+    convs = [i for i in infos if i.kind == "conv"]
+    assert len(convs) == 53 and all(i.normalized for i in convs)
+    assert next(i for i in infos if i.name == "fc.weight").output

@@ -1,9 +1,9 @@
 """ResNets from one class: CIFAR-style (depth 6n+2, 3 stages, 3×3 stem) and ImageNet-style
 (depth 18/34/50/101/152, 4 stages, 7×7 stem + max-pool), both scaled by a base `width`.
 
-The mini ResNet-20 of width 16 and the paper's ResNet-50 of width 64 are the same code with
-different (block, stage depths, stem) — so what the mini scale measures is what runs at paper
-scale. Every conv is followed by BatchNorm, which makes it a "normalized" layer.
+The standard ImageNet ResNets (width 64, RGB) are torchvision's `resnet18…152`; this class
+builds the same layouts at other widths and the CIFAR layout the mini scale trains. Every conv
+is followed by BatchNorm, which makes it a "normalized" layer.
 """
 
 from __future__ import annotations
@@ -81,9 +81,15 @@ class ResNet(nn.Module):
         return self.head(self.pool(self.stages(self.stem(x))).flatten(1))
 
 
-def resnet(depth: int, width: int, in_channels: int = 3, num_classes: int = 10) -> ResNet:
+def resnet(depth: int, width: int, in_channels: int = 3, num_classes: int = 10) -> nn.Module:
     """ResNet by depth: 6n+2 -> CIFAR layout with basic blocks; 18..152 -> ImageNet layout."""
-    if depth in IMAGENET_LAYOUTS:
+    if depth in IMAGENET_LAYOUTS and width == 64 and in_channels == 3:
+        # The standard ImageNet ResNets are torchvision's own (zero-init of the last BN
+        # left off, as in torchvision's defaults and Defazio's ResNet-50 recipe).
+        import torchvision
+
+        return getattr(torchvision.models, f"resnet{depth}")(num_classes=num_classes)
+    if depth in IMAGENET_LAYOUTS:  # other widths / channels: the same layout, scaled
         block, stages = IMAGENET_LAYOUTS[depth]
         return ResNet(Bottleneck if block == "bottleneck" else BasicBlock, stages, width,
                       "imagenet", in_channels, num_classes)
