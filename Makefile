@@ -58,48 +58,27 @@ report: venv
 # Defazio et al. 2025, Fig. 3 (cosine + warmup, SGD momentum) — the main job.
 figure-3: defazio-figure-3
 
-defazio-figure-3: venv
-	$(call figure,experiments/defazio2025/figure3.yaml,defazio2025-fig3)
+# Defazio Figs. 2–5, Chou Figs. 1, 2, 4, 7, Kosson Figs. 6–7: run the sweep, draw, check.
+defazio-figure-2 defazio-figure-3 defazio-figure-4 defazio-figure-5: defazio-figure-%: venv
+	$(call figure,experiments/defazio2025/figure$*.yaml,defazio2025-fig$*)
 
-# Fig. 1 (AdamW's gradient-norm uptick) is drawn from Fig. 4's runs.
+chou-figure-1 chou-figure-2 chou-figure-4 chou-figure-7: chou-figure-%: venv
+	$(call figure,experiments/chou2025/figure$*.yaml,chou2025-fig$*)
+
+kosson-figure-6 kosson-figure-7: kosson-figure-%: venv
+	$(call figure,experiments/kosson2026/figure$*.yaml,kosson2026-fig$*)
+
+# Defazio Fig. 1 (AdamW's gradient-norm uptick) is drawn from Fig. 4's runs.
 defazio-figure-1: venv
 	$(call figure,experiments/defazio2025/figure4.yaml,defazio2025-fig1)
 
-defazio-figure-2: venv
-	$(call figure,experiments/defazio2025/figure2.yaml,defazio2025-fig2)
-
-defazio-figure-4: venv
-	$(call figure,experiments/defazio2025/figure4.yaml,defazio2025-fig4)
-
-defazio-figure-5: venv
-	$(call figure,experiments/defazio2025/figure5.yaml,defazio2025-fig5)
-
-# Chou et al. 2025, Fig. 7: a pure simulation (App. A), ~1 min.
-chou-figure-7: venv
-	$(call figure,experiments/chou2025/figure7.yaml,chou2025-fig7)
-
-chou-figure-1: venv
-	$(call figure,experiments/chou2025/figure1.yaml,chou2025-fig1)
-
-chou-figure-4: venv
-	$(call figure,experiments/chou2025/figure4.yaml,chou2025-fig4)
-
-chou-figure-2: venv
-	$(call figure,experiments/chou2025/figure2.yaml,chou2025-fig2)
-
-# Fig. 3 is printed as the table behind it (top-1 per α_max).
+# Chou Fig. 3 is printed as the table behind it (top-1 per α_max); Tables 2–5 beside the
+# paper's numbers.
 chou-figure-3: venv
 	$(call table,experiments/chou2025/figure3.yaml,--rows momentum_final --cols momentum_schedule)
 
 chou-table-2 chou-table-3 chou-table-4 chou-table-5: chou-table-%: venv
 	$(call table,experiments/chou2025/table$*.yaml,--compare-paper)
-
-# Kosson et al. 2026 (MD decoupling): gain modes; lr transfer across width.
-kosson-figure-6: venv
-	$(call figure,experiments/kosson2026/figure6.yaml,kosson2026-fig6)
-
-kosson-figure-7: venv
-	$(call figure,experiments/kosson2026/figure7.yaml,kosson2026-fig7)
 
 # Measured ratios -> docs/benchmarks.md (benchmarks, not timed tests).
 bench: bench-optim bench-harness
