@@ -28,10 +28,10 @@ def _best_per_optimizer(runs: list[dict]) -> dict[str, list[dict]]:
     """The paper plots each optimizer at its best hyperparameters, averaged over seeds: group
     runs by config minus seed, keep the group with the lowest mean final eval (else train)
     loss per optimizer."""
-    def final(run):
+    def final(run):  # the last row holds the final eval; diverged (NaN) = infinitely bad
         m = run["metrics"]
         column = "eval_loss" if m["eval_loss"].notna().any() else "loss"
-        return m[column].dropna().iloc[-1]
+        return np.nan_to_num(m[column].iloc[-1], nan=np.inf)
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
         key = tuple(sorted((k, str(v)) for k, v in run["config"].items()

@@ -6,6 +6,7 @@ Both are final-loss-against-lr sweeps. The final loss is the last held-out loss 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import style
@@ -20,8 +21,10 @@ MAX_OPTIMUM_SHIFT = 1
 
 def final_losses(runs: list[dict], by: str) -> pd.DataFrame:
     """One row per run: `by` (width, gains, ...), lr, final held-out loss (mean over seeds)."""
+    # The last row holds the final eval; a diverged run (NaN) counts as infinitely bad.
     rows = [{by: r["config"][by], "lr": r["config"]["lr"],
-             "loss": r["metrics"]["eval_loss"].dropna().iloc[-1]} for r in runs]
+             "loss": np.nan_to_num(r["metrics"]["eval_loss"].iloc[-1], nan=np.inf)}
+            for r in runs]
     return pd.DataFrame(rows).groupby([by, "lr"], as_index=False)["loss"].mean()
 
 

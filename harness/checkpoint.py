@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
 import shutil
 import signal
 import sys
 import tempfile
 import threading
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,20 +57,28 @@ def load(path: Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
-def load_or_discard(path: Path) -> dict | None:
-    """The checkpoint at `path`, or None if there is none. A damaged one (truncated by a full
-    disk, say) is renamed `*.corrupt`, reported, and the run starts over: a fresh start is
-    right, a crash is not."""
+# What torch.load raises on a truncated or garbled file (not on code errors after a refactor).
+DAMAGED = (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError)
+
+
+def load_or_discard(path: Path, set_aside: bool = True) -> dict | None:
+    """The checkpoint at `path`, or None if there is none or it is damaged (truncated by a
+    full disk, say): then it is renamed `*.corrupt` (by the one process told to) and
+    reported, and the run starts over: a fresh start is right, a crash is not."""
     path = Path(path)
     if not path.is_file():
         return None
     try:
         return load(path)
-    except Exception as e:  # torch.load raises several types on damaged files
+    except DAMAGED as e:
         aside = path.with_name(path.name + ".corrupt")
-        os.replace(path, aside)
-        print(f"warning: {path} is unreadable ({type(e).__name__}); moved to {aside.name}, "
-              "training from the start", file=sys.stderr)
+        if set_aside:
+            try:
+                os.replace(path, aside)
+            except FileNotFoundError:
+                pass  # already set aside
+            print(f"warning: {path} is unreadable ({type(e).__name__}); moved to "
+                  f"{aside.name}, training from the start", file=sys.stderr)
         return None
 
 

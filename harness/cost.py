@@ -51,10 +51,11 @@ class Throughput:
     """Achieved model TFLOP/s (3 × forward FLOPs per sample × samples/s, the same count
     `harness plan --cost` bills) and MFU against the device's peak, for metrics rows."""
 
-    def __init__(self, cfg: RunConfig, device: torch.device):
+    def __init__(self, cfg: RunConfig, device: torch.device, world: int = 1):
         self.flops_per_sample = 3 * forward_flops(cfg.model, cfg.depth, cfg.width, cfg.dataset,
                                                   input_size(cfg), cfg.patch_size)
-        self.peak = peak_tflops(device)
+        peak = peak_tflops(device)
+        self.peak = peak * world if peak else None  # samples/s counts every rank's samples
 
     def row(self, samples_per_s: float) -> dict:
         tflops = self.flops_per_sample * samples_per_s / 1e12

@@ -25,25 +25,26 @@ from . import slurm
 from .checkpoint import CHECKPOINT, Preempted
 from .data import check_available
 from .metrics import atomic_write_text
-from .run import DONE, PROGRESS, is_complete, train
+from .run import PROGRESS, is_complete, train
 from .simulate import simulate
 from .sweep import Run, SimConfig, run_dir
 
 EXECUTORS = ("local", "inline", "slurm")
 
 
-def intact(folder: Path) -> bool:
+def intact(folder: Path, warn: bool = True) -> bool:
     """DONE is there and every Parquet file of the run opens (footer and schema): a file
-    truncated or damaged after the run finished makes the run pending again."""
+    truncated or damaged after the run finished makes the run pending again (_prepare then
+    starts it over: a finished run keeps no checkpoint). Reads only."""
     if not is_complete(folder):
         return False
     for path in folder.glob("*.parquet"):
         try:
             pq.read_metadata(path)
         except Exception:  # pyarrow raises several types for damaged files
-            print(f"warning: {path} is unreadable; the run will be trained again",
-                  file=sys.stderr)
-            (folder / DONE).unlink(missing_ok=True)
+            if warn:
+                print(f"warning: {path} is unreadable; the run will be trained again",
+                      file=sys.stderr)
             return False
     return True
 
@@ -58,6 +59,9 @@ def run_lock(results: Path, run: Run):
     """Exclusive claim on a run across processes (two `harness run` on one results folder):
     yields False when another process holds it. The lock file lives beside the run folder,
     which _prepare may delete and recreate."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        yield True  # torchrun's ranks train the run together: none may skip it
+        return
     locks = Path(results) / run.sweep / run.scale / ".locks"
     locks.mkdir(parents=True, exist_ok=True)
     with open(locks / f"{run.run_id}.lock", "w") as handle:
@@ -158,7 +162,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     executed = []
     for run in tqdm(todo, desc=f"{todo[0].sweep} [{todo[0].scale}]", unit="run"):
         with run_lock(results, run) as mine:
-            if not mine or (not force and is_complete(run_dir(results, run))):
+            if not mine or (not force and intact(run_dir(results, run), warn=False)):
                 continue  # another process trains it, or finished it while we waited
             folder = _prepare(run, results, meta, force)
             target = simulate if isinstance(run.config, SimConfig) else train

@@ -64,7 +64,6 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> t
     return F.cross_entropy(logits.flatten(0, -2), target, reduction=reduction)
 
 
-@torch.no_grad()
 def loader_workers(dataset, world: int) -> int:
     """Decoding processes for file-backed sets (JPEG decode and RandAugment need them at
     paper scale): this task's share of the CPUs, at most 8; none for in-memory tensors."""
@@ -73,6 +72,7 @@ def loader_workers(dataset, world: int) -> int:
     return max(1, min(8, len(os.sched_getaffinity(0)) // max(world, 1) - 1))
 
 
+@torch.no_grad()
 def evaluate(model, dataset, batch_size: int, device, max_batches: int | None = 50):
     """(mean loss, accuracy) per predicted item (image or token) on up to `max_batches`
     (None: the whole set, as paper tables need)."""
@@ -131,7 +131,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         forward = torch.compile(forward)
     # Mixup draws from torch's global generator, which checkpoints save: resume stays exact.
     mixup = MixUp(alpha=cfg.mixup, num_classes=data.num_classes) if cfg.mixup else None
-    speed = Throughput(cfg, device)
+    speed = Throughput(cfg, device, world)
 
     # bf16 autocast: matmuls/convs in bfloat16, weights, optimizer state and loss in fp32.
     bf16 = cfg.precision == "bf16"
@@ -142,7 +142,10 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     last_checkpoint = time.monotonic()
     metric_rows: list[dict] = []
     start = 0
-    state = checkpoint.load_or_discard(out_dir / checkpoint.CHECKPOINT)
+    had_checkpoint = (out_dir / checkpoint.CHECKPOINT).is_file()
+    state = checkpoint.load_or_discard(out_dir / checkpoint.CHECKPOINT, set_aside=writer)
+    if distributed.any_rank(had_checkpoint and state is None, device):
+        state = None  # a rank could not read it: every rank starts over, together
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])

@@ -23,8 +23,13 @@ class _Loader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         first_line: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` merges; SafeLoader's flattening handles it
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            if not isinstance(key, (str, int, float, bool, type(None))):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain scalars", key_node.start_mark)
             if key in first_line:
                 raise _Duplicate(key, first_line[key], line)
             first_line[key] = line

@@ -121,3 +121,11 @@ def test_effective_lr_transfer_claim(write_sweep, tmp_path, transfers):
                              folder / "metrics.parquet")
     claims = chou2025.figure2(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["gamma_eff_transfers_better_than_gamma"]["shown"] is transfers
+
+
+def test_a_diverged_run_is_the_worst_not_a_crash(write_sweep, tmp_path):
+    path, results = sweep_with(write_sweep, tmp_path, {"width": [32, 64], "lr": LRS},
+                               lambda cfg: float("nan") if cfg.lr == 0.04 else
+                               1.0 + abs(np.log2(cfg.lr / 0.01)))
+    report = kosson2026.figure7(path, "smoke", results, tmp_path / "fig")
+    assert report["claims"]["measured"]["best_lr"] == {"32": 0.01, "64": 0.01}

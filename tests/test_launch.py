@@ -128,6 +128,10 @@ def test_corrupt_parquet_is_reported_left_out_and_trained_again(smoke_sweep, tmp
     with pytest.raises(ResultsError, match="no complete runs"):  # left out, not a crash
         load_runs(smoke_sweep, "smoke", results)
     assert f"{bad}: unreadable Parquet" in capsys.readouterr().err
+    from harness.launch import pending
+
+    assert pending([run], results) == [run]  # pending again, and asking changed nothing:
+    assert (run_dir(results, run) / "DONE").is_file()  # (dry runs call this too)
     assert main(command) == 0  # the damaged run is pending again and retrained
     out, err = capsys.readouterr()
     assert "1 run(s) executed" in out and f"{bad} is unreadable" in err

@@ -149,3 +149,14 @@ def test_torch_compile_trains_like_eager(tmp_path):
     eager, compiled = (pd.read_parquet(tmp_path / f / "metrics.parquet")["loss"]
                        for f in ("eager", "compiled"))
     np.testing.assert_allclose(compiled, eager, rtol=1e-4)
+
+
+def test_evaluation_builds_no_autograd_graph():
+    from harness.run import evaluate
+
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 10))
+    seen = []
+    model.register_forward_hook(lambda m, i, o: seen.append(o.requires_grad))
+    data = build_dataset("synthetic")
+    evaluate(model, data.test, 64, torch.device("cpu"), max_batches=1)
+    assert seen == [False] and model.training  # no graph kept; train mode restored

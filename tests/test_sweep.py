@@ -173,3 +173,12 @@ def test_slurm_dry_run_prints_the_array_and_submits_nothing(smoke_sweep, tmp_pat
     out = capsys.readouterr().out
     assert "1 array of 1 task(s)" in out and "partition=gpu" in out and "GPU-hours" in out
     assert not results.exists()
+
+
+def test_yaml_anchors_and_merge_keys_work_in_sweep_files(tmp_path):
+    path = tmp_path / "anchors.yaml"
+    path.write_text("name: anchors\nmodel: resnet\ndataset: synthetic\noptimizer: sgd\n"
+                    "lr: 0.1\nsteps: 4\nscales:\n  mini: &base {depth: 8, width: 4}\n"
+                    "  smoke:\n    <<: *base\n    steps: 2\n")
+    (run,) = expand(path, "smoke")
+    assert (run.config.depth, run.config.width, run.config.steps) == (8, 4, 2)

@@ -42,7 +42,7 @@ class SeededSamples(Dataset):
         python_state, numpy_state = random.getstate(), np.random.get_state()
         try:
             with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)
+                torch.default_generator.manual_seed(seed)  # the CPU one: fork_rng restores it
                 # timm's RandAugment draws from Python's `random` and from NumPy's.
                 random.seed(seed)
                 np.random.seed(seed % 2**32)
@@ -85,6 +85,10 @@ class BatchStream:
         self.generator.set_state(state["generator"])
         self.order, self.position = state["order"], state["position"]
         self.sample_seeds = state.get("sample_seeds")
+        if self.sample_seeds is None and self.order is not None and not self.in_memory:
+            # a checkpoint from before per-sample seeds: seed the rest of this epoch afresh
+            self.sample_seeds = torch.randint(2**62, (len(self.order),),
+                                              generator=self.generator)
         self._loader = None
 
     def __iter__(self):

@@ -108,7 +108,7 @@ def _md(base: str):
         adam_lr = cfg.adam_lr or cfg.lr
         gains_lr = cfg.gains_lr or adam_lr
         adam_groups = [{"name": role, "params": roles[role], "lr": lr, "max_lr": lr,
-                        "weight_decay": 0.0, "normalized": False, "unit_rows": role == "embedding"}
+                        "weight_decay": 0.0, "normalized": False}
                        for role, lr in (("gain", gains_lr), ("embedding", adam_lr),
                                         ("other", adam_lr)) if role in roles]
         if adam_groups:

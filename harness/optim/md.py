@@ -72,8 +72,10 @@ def unit_rows_(weights) -> None:
 
 
 def project_unit_rows(optimizer, args, kwargs) -> None:
-    """Step post-hook: re-project the groups flagged `unit_rows` after every step."""
-    unit_rows_(p for g in optimizer.param_groups if g.get("unit_rows") for p in g["params"])
+    """Step post-hook: re-project the "embedding" group (present when embeddings are held at
+    unit norm) after every step. Keyed by name: checkpoints restore group names."""
+    unit_rows_(p for g in optimizer.param_groups if g.get("name") == "embedding"
+               for p in g["params"])
 
 
 def apply_md(model: nn.Module, infos: list[ParamInfo], gains: str,
@@ -141,7 +143,8 @@ class SphereDirection(torch.optim.Optimizer):
         buf.lerp_(grad, 1 - group["momentum"])
         update = grad.lerp(buf, group["momentum"]) if group["nesterov"] else buf
         matrix = update.reshape(update.shape[0], -1)
-        ortho = orthogonalize(matrix, group["ns_steps"], group["ns_method"], group["ns_dtype"])
+        ortho = orthogonalize(matrix, group["ns_steps"], group.get("ns_method"),
+                              group["ns_dtype"])
         return ortho.to(p.dtype).reshape(p.shape)
 
     @torch.no_grad()

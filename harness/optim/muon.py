@@ -54,7 +54,7 @@ class Muon(torch.optim.Optimizer):
                 update = p.grad.lerp(buf, mu) if group["nesterov"] else buf
                 matrix = update.reshape(update.shape[0], -1)
                 d_out, d_in = matrix.shape
-                ortho = orthogonalize(matrix, group["ns_steps"], group["ns_method"],
+                ortho = orthogonalize(matrix, group["ns_steps"], group.get("ns_method"),
                                       group["ns_dtype"], group["eps"])
                 scale = SHAPE_FACTORS[group["adjust_lr"]](d_out, d_in)
                 p.mul_(1.0 - lr * group["weight_decay"])

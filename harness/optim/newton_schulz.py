@@ -45,9 +45,11 @@ def default_ns_dtype(device: torch.device) -> torch.dtype:
     return torch.bfloat16 if device.type == "cuda" else torch.float32
 
 
-def orthogonalize(g: torch.Tensor, steps: int = 5, method: str = "newton_schulz",
+def orthogonalize(g: torch.Tensor, steps: int = 5, method: str | None = "newton_schulz",
                   dtype: torch.dtype | None = None, eps: float = 1e-7) -> torch.Tensor:
-    """≈ U·Vᵀ of a 2-D `g` (reduced SVD g = U·S·Vᵀ), returned in `dtype`."""
+    """≈ U·Vᵀ of a 2-D `g` (reduced SVD g = U·S·Vᵀ), returned in `dtype`. `method` None means
+    Newton–Schulz (optimizer groups restored from checkpoints older than the option)."""
+    method = method or "newton_schulz"
     if g.ndim != 2:
         raise ValueError(f"orthogonalize needs a 2-D matrix, got shape {tuple(g.shape)}")
     if method not in NS_METHODS:

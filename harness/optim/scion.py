@@ -64,7 +64,7 @@ class Scion(torch.optim.Optimizer):
                 bufs.append(state["momentum_buffer"])
             torch._foreach_lerp_(bufs, [p.grad for p in params], 1.0 - group["momentum"])
             lmo = LMOS[group["lmo"]]
-            steps = [lmo(b, ns_steps=group["ns_steps"], ns_method=group["ns_method"],
+            steps = [lmo(b, ns_steps=group["ns_steps"], ns_method=group.get("ns_method"),
                          ns_dtype=group["ns_dtype"])
                      for b in bufs]
             lam = self.decay_coefficient(group)
