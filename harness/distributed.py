@@ -43,11 +43,16 @@ def mean(value: float, device: torch.device) -> float:
 
 def any_rank(flag: bool, device: torch.device) -> bool:
     """True on every rank if it is true on one (a preemption signal must stop all ranks)."""
+    return any_rank_each([flag], device)[0]
+
+
+def any_rank_each(flags: list[bool], device: torch.device) -> list[bool]:
+    """`any_rank` of several flags in one collective (the loop asks two per step)."""
     if world_size() == 1:
-        return flag
-    t = torch.tensor([int(flag)], device=device)
+        return list(flags)
+    t = torch.tensor([int(f) for f in flags], device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item())
+    return [bool(v) for v in t.tolist()]
 
 
 def barrier() -> None:

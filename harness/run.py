@@ -210,12 +210,13 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                 metric_rows.append(row)
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))
-            stopping = distributed.any_rank(stop.requested is not None, device)
+            # Rank 0's clock decides a timed checkpoint, so every rank takes it at one step;
+            # one collective carries both flags.
+            timed = not checkpoint_every and rank == 0 and \
+                time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS
+            stopping, due = distributed.any_rank_each([stop.requested is not None, timed], device)
             if checkpoint_every:
                 due = (step + 1) % checkpoint_every == 0
-            else:  # rank 0's clock decides, so every rank checkpoints at the same step
-                due = distributed.any_rank(
-                    rank == 0 and time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS, device)
             if stopping or (due and not is_last):
                 save_checkpoint(step + 1)
                 last_checkpoint = time.monotonic()
