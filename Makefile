@@ -25,7 +25,7 @@ endef
 
 FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
 	defazio-figure-5 chou-figure-1 chou-figure-2 chou-figure-3 chou-figure-4 chou-figure-7 \
-	kosson-figure-6 kosson-figure-7
+	kosson-figure-6 kosson-figure-7 background-figure-1
 TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
 .PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench bench-optim \
 	bench-harness clean-venv
@@ -67,6 +67,10 @@ chou-figure-1 chou-figure-2 chou-figure-4 chou-figure-7: chou-figure-%: venv
 
 kosson-figure-6 kosson-figure-7: kosson-figure-%: venv
 	$(call figure,experiments/kosson2026/figure$*.yaml,kosson2026-fig$*)
+
+# Background: runs sharing ηλ follow the same dynamics; norms scale as √(η/λ).
+background-figure-1: venv
+	$(call figure,experiments/background/figure1.yaml,background-fig1)
 
 # Defazio Fig. 1 (AdamW's gradient-norm uptick) is drawn from Fig. 4's runs.
 defazio-figure-1: venv

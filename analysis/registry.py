@@ -3,7 +3,7 @@ tables (`harness table` over a sweep). `make list` and `make report` read this."
 
 from __future__ import annotations
 
-from . import chou2025, defazio2025, kosson2026
+from . import background, chou2025, defazio2025, kosson2026
 
 FIGURES = {  # name -> (draw function, sweep file it reads)
     "defazio2025-fig1": (defazio2025.figure1, "experiments/defazio2025/figure4.yaml"),
@@ -17,6 +17,7 @@ FIGURES = {  # name -> (draw function, sweep file it reads)
     "chou2025-fig7": (chou2025.figure7, "experiments/chou2025/figure7.yaml"),
     "kosson2026-fig6": (kosson2026.figure6, "experiments/kosson2026/figure6.yaml"),
     "kosson2026-fig7": (kosson2026.figure7, "experiments/kosson2026/figure7.yaml"),
+    "background-fig1": (background.figure1, "experiments/background/figure1.yaml"),
 }
 TABLES = {  # name -> sweep file with a `table:` layout (and the paper's numbers)
     "chou2025-table2": "experiments/chou2025/table2.yaml",

@@ -129,3 +129,14 @@ def test_a_diverged_run_is_the_worst_not_a_crash(write_sweep, tmp_path):
                                1.0 + abs(np.log2(cfg.lr / 0.01)))
     report = kosson2026.figure7(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["measured"]["best_lr"] == {"32": 0.01, "64": 0.01}
+
+
+def test_every_artifact_has_its_make_target():
+    """`make list` prints these names: each must be a real target (dry run: nothing runs)."""
+    import subprocess
+
+    from analysis.registry import FIGURES, SWEEPS_ONLY, TABLES
+
+    targets = [make_target(name) for name in (*FIGURES, *TABLES, *SWEEPS_ONLY)]
+    done = subprocess.run(["make", "-n", *targets], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

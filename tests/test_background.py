@@ -1,0 +1,108 @@
+"""The intrinsic-lr (ηλ) figure: its four claims pass on results obeying the theory and fail on
+results that break it one way each, written the way the harness writes them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import background
+from harness.launch import write_config
+from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, atomic_write_parquet
+from harness.run import DONE
+from harness.sweep import expand, run_dir
+
+PAIRS = {"lr": [0.001, 0.002, 0.004, 0.002, 0.002], "weight_decay": [3.0, 1.5, 0.75, 0.75, 3.0]}
+SWEEP = {"name": "bg", "model": "resnet", "depth": 8, "width": 4, "dataset": "synthetic",
+         "optimizer": "adamw", "steps": 100, "zip": PAIRS, "scales": {"smoke": {}}}
+P = 0.003  # the fixed family's ηλ
+
+
+def loss_set_by_product(cfg):
+    return 50 * abs(cfg.lr * cfg.weight_decay - P)
+LAYERS = {"conv1": 2.0, "conv2": 5.0}  # per-layer norm at η/λ = 1 (any values work)
+
+
+def write_run(results, run, norm_power=0.5, rel_power=0.5, loss_of=lambda cfg: 0.0):
+    """A run at equilibrium: per-layer ‖w‖ ∝ (η/λ)^norm_power, ‖Δw‖/‖w‖ ∝ (ηλ)^rel_power,
+    and a loss curve shifted by `loss_of(config)`."""
+    cfg = run.config
+    folder = run_dir(results, run)
+    folder.mkdir(parents=True)
+    write_config(run, folder, {})
+    steps = range(0, 100, 2)
+    loss = [{"step": t, "lr": cfg.lr, "effective_lr": cfg.lr, "weight_decay": cfg.weight_decay,
+             "loss": 2.0 - t / 100 + loss_of(cfg)} for t in steps]
+    rows = []
+    for t in steps:
+        for name, base in LAYERS.items():
+            w = base * (cfg.lr / cfg.weight_decay) ** norm_power
+            rows.append({"step": t, "layer": name, "kind": "conv", "normalized": True,
+                         "weight_norm": w, "grad_norm": 1.0 / w,
+                         "update_norm": w * (cfg.lr * cfg.weight_decay) ** rel_power})
+        # A non-normalized layer breaks every rule: the claims must ignore it.
+        rows.append({"step": t, "layer": "fc", "kind": "linear", "normalized": False,
+                     "weight_norm": 100.0 * cfg.lr, "grad_norm": 1.0, "update_norm": 7.0})
+    atomic_write_parquet(loss, METRICS_SCHEMA, folder / "metrics.parquet")
+    atomic_write_parquet(rows, LAYERS_SCHEMA, folder / "layers.parquet")
+    (folder / DONE).write_text(json.dumps({"steps": 100}))
+
+
+def draw(write_sweep, tmp_path, sweep=SWEEP, **how):
+    path = write_sweep(sweep)
+    results = tmp_path / "results"
+    for run in expand(path, "smoke"):
+        write_run(results, run, **how)
+    return background.figure1(path, "smoke", results, tmp_path / "fig")
+
+
+def shown(report):
+    return {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
+
+
+def test_theory_obeyed_shows_every_claim(write_sweep, tmp_path):
+    report = draw(write_sweep, tmp_path, loss_of=loss_set_by_product)
+    assert all(shown(report).values()), report["verdicts"]
+    measured = report["claims"]["measured"]
+    assert max(measured["norm_deviation"].values()) < 1e-9
+    assert measured["loss_gap_within"] < 1e-9
+    # controls at P/2 and 2P: 50·|Δp| = 0.075 and 0.15 away; the nearest is 0.075
+    assert measured["loss_gap_to_controls"] == pytest.approx(0.075)
+    assert all(path.endswith((".png", ".pdf")) for path in report["files"])
+
+
+@pytest.mark.parametrize("how, broken", [
+    # SGD-like norms (η/λ)^¼ instead of ^½: the norm claim fails, by 29 % at a factor 4
+    ({"norm_power": 0.25}, "norms_scale_as_sqrt_lr_over_wd"),
+    # relative update that depends on η alone: fails at fixed ηλ and for the controls
+    ({"rel_power": 0.0}, "relative_update_scales_as_sqrt_product"),
+    # the loss is set by η, not ηλ: runs sharing ηλ are further apart than the controls
+    ({"loss_of": lambda cfg: 20 * cfg.lr}, "same_loss_curve_at_fixed_product"),
+])
+def test_each_claim_fails_when_its_theory_is_broken(write_sweep, tmp_path, how, broken):
+    how = {"loss_of": loss_set_by_product, **how}
+    report = draw(write_sweep, tmp_path, **how)
+    assert shown(report)[broken] is False, report["verdicts"]
+
+
+def test_relative_update_that_differs_at_fixed_product_fails(write_sweep, tmp_path):
+    # ‖Δw‖/‖w‖ ∝ η (not ηλ): runs sharing ηλ rotate at different rates
+    path = write_sweep(SWEEP)
+    results = tmp_path / "results"
+    for run in expand(path, "smoke"):
+        write_run(results, run, rel_power=0.0, loss_of=loss_set_by_product)
+        layers = run_dir(results, run) / "layers.parquet"
+        frame = pd.read_parquet(layers)
+        frame["update_norm"] *= np.where(frame["normalized"], run.config.lr, 1.0)
+        atomic_write_parquet(frame.to_dict("records"), LAYERS_SCHEMA, layers)
+    report = background.figure1(path, "smoke", results, tmp_path / "fig")
+    assert shown(report)["relative_update_set_by_product"] is False
+
+
+def test_needs_a_fixed_product_family(write_sweep, tmp_path):
+    lone = {**SWEEP, "zip": {"lr": [0.001, 0.002], "weight_decay": [1.0, 1.0]}}
+    with pytest.raises(ValueError, match="same product"):
+        draw(write_sweep, tmp_path, sweep=lone)
