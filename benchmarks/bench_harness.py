@@ -123,7 +123,9 @@ def analysis_load(runs: int, steps: int, layers: int) -> list[str]:
             "kind": pa.array(["linear"] * (steps * layers)),
             "normalized": np.ones(steps * layers, dtype=bool),
             **{c: rng.random(steps * layers) for c in ("weight_norm", "grad_norm",
-                                                        "update_norm")}}).cast(LAYERS_SCHEMA)
+                                                        "update_norm")}})
+        layer_table = layer_table.cast(pa.schema([LAYERS_SCHEMA.field(n)
+                                                  for n in layer_table.column_names]))
         metric_table = pa.table({"step": logged, "lr": rng.random(steps),
                                  "loss": rng.random(steps)}).cast(
             pa.schema([METRICS_SCHEMA.field(n) for n in ("step", "lr", "loss")]))

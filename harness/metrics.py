@@ -28,6 +28,12 @@ LAYERS_SCHEMA = pa.schema([
     ("step", pa.int64()), ("layer", pa.string()), ("kind", pa.string()),
     ("normalized", pa.bool_()), ("weight_norm", pa.float64()), ("grad_norm", pa.float64()),
     ("update_norm", pa.float64()),
+    # Smallest and largest entry, of gain tensors (kind "gain", MD decoupling) only: Kosson
+    # Fig. 18's gain spread. Null elsewhere and in runs logged before these columns existed.
+    ("value_min", pa.float64()), ("value_max", pa.float64()),
+    # ‖w‖_∞ of every tensor: AdamW balances it across layers at √(γ/2λ) (Defazio §4.2).
+    # Null in runs logged before the column existed.
+    ("weight_max_abs", pa.float64()),
 ])
 
 
@@ -68,11 +74,19 @@ class LayerLogger:
         self.infos = {i.name: i for i in infos}
         self.rows: list[dict] = []
         self._pending = None
+        # Gain tensors (few, small) also get their min and max entry: two foreach reductions.
+        self.gains = [i for i, n in enumerate(self.names)
+                      if getattr(self.infos.get(n), "kind", None) == "gain"]
 
     @torch.no_grad()
     def before_step(self, step: int) -> None:
         grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
-        norms = torch.stack(torch._foreach_norm(self.params) + torch._foreach_norm(grads))
+        norms = [*torch._foreach_norm(self.params), *torch._foreach_norm(grads),
+                 *torch._foreach_norm(self.params, float("inf"))]
+        if self.gains:
+            gains = [self.params[i].detach() for i in self.gains]
+            norms += [*torch._foreach_max(gains), *torch._foreach_max(torch._foreach_neg(gains))]
+        norms = torch.stack(norms)
         self._pending = (step, norms, [p.detach().clone() for p in self.params])
 
     @torch.no_grad()
@@ -80,12 +94,18 @@ class LayerLogger:
         step, norms, before = self._pending
         updates = torch._foreach_sub(self.params, before)
         values = torch.cat([norms, torch.stack(torch._foreach_norm(updates))]).tolist()
-        n = len(self.params)
+        n, k = len(self.params), len(self.gains)
+        extremes = {i: (-values[3 * n + k + j], values[3 * n + j])
+                    for j, i in enumerate(self.gains)}
+        updates_at = 3 * n + 2 * k
         for i, name in enumerate(self.names):
             info = self.infos[name]
+            low, high = extremes.get(i, (None, None))
             self.rows.append({"step": step, "layer": name, "kind": info.kind,
                               "normalized": info.normalized, "weight_norm": values[i],
-                              "grad_norm": values[n + i], "update_norm": values[2 * n + i]})
+                              "grad_norm": values[n + i], "update_norm": values[updates_at + i],
+                              "value_min": low, "value_max": high,
+                              "weight_max_abs": values[2 * n + i]})
         self._pending = None
 
 

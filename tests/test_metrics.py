@@ -29,6 +29,7 @@ def test_logged_norms_match_a_direct_computation():
     for name, p in model.named_parameters():
         assert rows[name]["grad_norm"] == pytest.approx(expected_grad[name], rel=1e-6)
         assert rows[name]["weight_norm"] == pytest.approx(before[name].norm().item(), rel=1e-6)
+        assert rows[name]["weight_max_abs"] == before[name].abs().max().item()
         assert rows[name]["update_norm"] == pytest.approx((p - before[name]).norm().item(),
                                                           rel=1e-5)
 
