@@ -17,15 +17,16 @@ import pandas as pd
 
 from . import style
 from .load import load_runs
-from .style import verdict
+from .style import all_finite, verdict
 
 PAPER = "Background (Li, Lyu & Arora 2020; Kosson et al. 2024)"
 # Thresholds fixed before our runs. "Same equilibrium": per-layer ratios within 15 % of
 # theory (the tolerance of Defazio's Fig. 2 check) over the last 30 % of the run.
 TAIL = 0.3
 TOLERANCE = 0.15
-# "Same dynamics": runs sharing ηλ are closer to each other than half their gap to the
-# nearest control (mean |Δ loss| over the second half).
+# "Same dynamics": runs sharing ηλ are closer to each other than LOSS_GAP_FACTOR × their gap
+# to the nearest control (mean |Δ smoothed loss| over the second half).
+LOSS_GAP_FACTOR = 0.5
 
 
 def _tail_mean(layers: pd.DataFrame, column: str) -> pd.Series:
@@ -69,7 +70,7 @@ def _fixed_product_group(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 
 def _median_deviation(measured: pd.Series, reference: pd.Series, predicted: float) -> float:
     """Median over layers of |measured/reference ÷ predicted ratio − 1|."""
-    return float(((measured / reference) / predicted - 1).abs().median())
+    return float(((measured / reference) / predicted - 1).abs().median(skipna=False))
 
 
 def _loss_gap(a: pd.Series, b: pd.Series) -> float:
@@ -77,7 +78,7 @@ def _loss_gap(a: pd.Series, b: pd.Series) -> float:
     span = max(len(a) // 50, 1)
     a, b = a.ewm(span=span).mean(), b.ewm(span=span).mean()
     second_half = a.index >= a.index.max() / 2
-    return float((a[second_half] - b.reindex(a.index)[second_half]).abs().mean())
+    return float((a[second_half] - b.reindex(a.index)[second_half]).abs().mean(skipna=False))
 
 
 def figure1(sweep_file, scale: str, results, out_dir) -> dict:
@@ -94,16 +95,22 @@ def figure1(sweep_file, scale: str, results, out_dir) -> dict:
     rel_dev_controls = {f"{r.lr:g}/{r.wd:g}": _median_deviation(
         r.rel, reference.rel, np.sqrt(r.product / reference.product))
         for r in controls.itertuples()}
-    within = max(_loss_gap(a.loss, b.loss) for a in fixed.itertuples()
-                 for b in fixed.itertuples() if a.Index != b.Index)
-    mean_loss = pd.concat(list(fixed["loss"]), axis=1).mean(axis=1)
-    across = min((_loss_gap(c.loss, mean_loss) for c in controls.itertuples()), default=np.nan)
+    # np.max/np.min propagate NaN (a diverged run), where Python's max() may drop it.
+    within = float(np.max([_loss_gap(a.loss, b.loss) for a in fixed.itertuples()
+                           for b in fixed.itertuples() if a.Index != b.Index]))
+    mean_loss = pd.concat(list(fixed["loss"]), axis=1).mean(axis=1, skipna=False)
+    gaps = [_loss_gap(c.loss, mean_loss) for c in controls.itertuples()]
+    across = float(np.min(gaps)) if gaps else np.nan
 
-    shown = {"norms_scale_as_sqrt_lr_over_wd": max(norm_dev.values()) <= TOLERANCE,
-             "relative_update_set_by_product": max(rel_dev_fixed.values()) <= TOLERANCE,
-             "relative_update_scales_as_sqrt_product":
-                 bool(rel_dev_controls) and max(rel_dev_controls.values()) <= TOLERANCE,
-             "same_loss_curve_at_fixed_product": bool(within < across / 2)}
+    def within_tolerance(deviations: dict) -> bool:  # a diverged run (NaN) fails, never drops
+        values = list(deviations.values())
+        return bool(values) and all_finite(values) and max(values) <= TOLERANCE
+
+    shown = {"norms_scale_as_sqrt_lr_over_wd": within_tolerance(norm_dev),
+             "relative_update_set_by_product": within_tolerance(rel_dev_fixed),
+             "relative_update_scales_as_sqrt_product": within_tolerance(rel_dev_controls),
+             "same_loss_curve_at_fixed_product":
+                 all_finite(within, across) and within < LOSS_GAP_FACTOR * across}
     fmt = ", ".join
     verdicts = [
         verdict(shown["norms_scale_as_sqrt_lr_over_wd"], "tail ‖w‖ per layer ÷ √(η/λ) ratio, "
@@ -119,13 +126,11 @@ def figure1(sweep_file, scale: str, results, out_dir) -> dict:
     fig = _draw(fixed, controls, reference)
     cfg = f"AdamW, {scale}: ηλ = {reference.product:g} (solid) vs controls (dashed)"
     fig.suptitle(style.title(PAPER, "1", scale, cfg), fontsize=10)
-    fig.text(0.01, -0.1, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
-    paths = style.save(fig, out_dir, f"background_fig1_{scale}")
-    claims = {k: {"shown": bool(v)} for k, v in shown.items()}
-    claims["measured"] = {"norm_deviation": norm_dev, "relative_update_deviation": rel_dev_fixed,
-                          "control_deviation": rel_dev_controls,
-                          "loss_gap_within": within, "loss_gap_to_controls": across}
-    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+    measured = {"norm_deviation": norm_dev, "relative_update_deviation": rel_dev_fixed,
+                "control_deviation": rel_dev_controls,
+                "loss_gap_within": within, "loss_gap_to_controls": across}
+    return style.finish(fig, f"background_fig1_{scale}", verdicts, shown, measured, out_dir,
+                        text_y=-0.1)
 
 
 def _aggregate(layers: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

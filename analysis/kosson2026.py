@@ -36,15 +36,36 @@ def optimum_shift(table: pd.DataFrame, by: str) -> tuple[dict, int]:
     return best, max(positions) - min(positions)
 
 
-def _sweep_plot(table: pd.DataFrame, by: str, scale: str, figure: str, what: str):
-    fig, ax = style.plt.subplots(figsize=(6.5, 4.2))
+def edge_optima(table: pd.DataFrame, by: str) -> tuple[dict, list[str]]:
+    """({group: its best lr}, the groups (as str, in order) whose best lr is the grid's first
+    or last value: there the optimum is only bounded. A one-value grid brackets nothing, and
+    a group that diverged at every lr gets the first lr: both count as on the edge."""
+    best, _ = optimum_shift(table, by)
+    grid = sorted(table["lr"].unique())
+    return best, [str(g) for g in sorted(best) if best[g] in (grid[0], grid[-1])]
+
+
+def optima_finite(table: pd.DataFrame, by: str) -> bool:
+    """Every group has a finite best loss: an optimum read off a group that diverged at every
+    lr is the grid's first lr, and would let a shift of 0 pass vacuously."""
+    return style.all_finite(table.groupby(by)["loss"].min())
+
+
+def _sweep_plot(table: pd.DataFrame, by: str, scale: str, figure: str, what: str, ax=None,
+                xlabel: str = "matrix lr (relative step per step)", label=None, styles=None):
+    """Final loss against lr, one line per `by` value (`label(group)`, `styles(group)`: plot
+    keywords), stars at the optima (on `ax` if given: a panel of a larger figure)."""
+    if ax is None:
+        fig, ax = style.plt.subplots(figsize=(6.5, 4.2))
+    fig = ax.figure
     for group, t in table.groupby(by, sort=False):
         t = t.sort_values("lr")
-        line, = ax.plot(t["lr"], t["loss"], marker="o", label=f"{by} {group}")
+        line, = ax.plot(t["lr"], t["loss"], marker="o", **(styles(group) if styles else {}),
+                        label=label(group) if label else f"{by} {group}")
         best = t.loc[t["loss"].idxmin()]
         ax.plot(best["lr"], best["loss"], marker="*", ms=14, color=line.get_color())
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("matrix lr (relative step per step)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("final held-out loss")
     ax.legend(fontsize=8)
     fig.suptitle(style.title(PAPER, figure, scale, what), fontsize=10)
@@ -54,25 +75,24 @@ def _sweep_plot(table: pd.DataFrame, by: str, scale: str, figure: str, what: str
 def figure7(sweep_file, scale: str, results, out_dir) -> dict:
     """MuonMD matrix-lr sweeps across widths: the optimum should not move."""
     table = final_losses(load_runs(sweep_file, scale, results, tables=("metrics",)), "width")
-    best, shift = optimum_shift(table, "width")
-    grid = sorted(table["lr"].unique())
-    at_edge = sorted(w for w, lr in best.items() if lr in (grid[0], grid[-1]))
-    # An optimum on the grid's edge only bounds the shift: the claim needs them inside.
-    shown = {"optimal_lr_transfers_across_width": shift <= MAX_OPTIMUM_SHIFT,
+    _, shift = optimum_shift(table, "width")
+    best, at_edge = edge_optima(table, "width")
+    # An optimum on the grid's edge only bounds the shift: the claim needs them inside. A
+    # width that diverged at every lr has no optimum: the transfer claim fails.
+    shown = {"optimal_lr_transfers_across_width":
+             optima_finite(table, "width") and shift <= MAX_OPTIMUM_SHIFT,
              "optima_inside_the_lr_grid": not at_edge}
     verdicts = [verdict(shown["optimal_lr_transfers_across_width"],
                         f"best lr per width {best}: moves {shift} grid step(s) "
-                        f"(≤ {MAX_OPTIMUM_SHIFT})"),
+                        f"(≤ {MAX_OPTIMUM_SHIFT}; every width finite)"),
                 verdict(shown["optima_inside_the_lr_grid"],
                         "every optimum inside the lr grid" if not at_edge else
                         f"optimum on the grid's edge for width {at_edge}: extend the grid")]
     fig = _sweep_plot(table, "width", scale, "7", "MuonMD: lr transfer across width")
-    fig.text(0.01, -0.04, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
-    paths = style.save(fig, out_dir, f"kosson2026_fig7_{scale}")
-    claims = {k: {"shown": bool(v)} for k, v in shown.items()}
-    claims["measured"] = {"best_lr": {str(k): v for k, v in best.items()}, "shift": shift,
-                          "at_edge": at_edge}
-    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+    measured = {"best_lr": {str(k): v for k, v in best.items()}, "shift": shift,
+                "at_edge": at_edge}
+    return style.finish(fig, f"kosson2026_fig7_{scale}", verdicts, shown, measured, out_dir,
+                        text_y=-0.04)
 
 
 def figure6(sweep_file, scale: str, results, out_dir) -> dict:
@@ -82,8 +102,12 @@ def figure6(sweep_file, scale: str, results, out_dir) -> dict:
     if "none" not in best_loss or "row+col" not in best_loss:
         raise ValueError("figure 6 needs gains 'none' and 'row+col' runs")
     with_gains = best_loss.drop("none")
-    shown = {"gains_beat_sphere_only": bool(with_gains.min() < best_loss["none"]),
-             "row_col_is_best": bool(best_loss.idxmin() == "row+col")}
+    # Both sides of a comparison must have trained: inf < inf, or a first-listed idxmin
+    # among all-diverged modes, would otherwise decide it.
+    shown = {"gains_beat_sphere_only": style.all_finite(with_gains.min(), best_loss["none"])
+             and bool(with_gains.min() < best_loss["none"]),
+             "row_col_is_best": style.all_finite(best_loss["row+col"])
+             and bool(best_loss.idxmin() == "row+col")}
     listing = ", ".join(f"{g} {v:.4f}" for g, v in best_loss.sort_values().items())
     verdicts = [
         verdict(shown["gains_beat_sphere_only"], f"best loss with gains {with_gains.min():.4f}"
@@ -91,8 +115,6 @@ def figure6(sweep_file, scale: str, results, out_dir) -> dict:
         verdict(shown["row_col_is_best"], f"best loss per gain mode: {listing}"),
     ]
     fig = _sweep_plot(table, "gains", scale, "6", "MuonMD gain modes")
-    fig.text(0.01, -0.04, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
-    paths = style.save(fig, out_dir, f"kosson2026_fig6_{scale}")
-    claims = {k: {"shown": v} for k, v in shown.items()}
-    claims["measured"] = {"best_loss": {k: float(v) for k, v in best_loss.items()}}
-    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+    measured = {"best_loss": {k: float(v) for k, v in best_loss.items()}}
+    return style.finish(fig, f"kosson2026_fig6_{scale}", verdicts, shown, measured, out_dir,
+                        text_y=-0.04)

@@ -14,7 +14,7 @@ from pathlib import Path
 from harness.sweep import SCALES, SimConfig, SweepError, expand
 
 from .load import ResultsError
-from .registry import FIGURES, SWEEPS_ONLY, TABLES
+from .registry import FIGURES, TABLES
 
 # Effective training throughput of the 2-core CI machines, measured on the mini scales
 # (ResNet-14 on digits ≈ 0.08, byte GPTs 0.03–0.07 TFLOP/s): estimates are good to ~2×.
@@ -42,20 +42,21 @@ def estimate_minutes(sweep_file: str, scale: str) -> float:
 
 def artifact_rows(with_estimate: bool = True) -> list[dict]:
     entries = ([(n, "figure", s) for n, (_, s) in FIGURES.items()]
-               + [(n, "table", s) for n, s in TABLES.items()]
-               + [(n, "table view", s) for n, s in SWEEPS_ONLY.items()])
+               + [(n, "table", s) for n, s in TABLES.items()])
     rows = []
     for name, kind, sweep in entries:
         counts = []
-        for scale in SCALES:
+        for scale in SCALES if sweep else ():  # no sweep: computed exactly when drawn
             try:
                 counts.append(f"{scale} {len(expand(sweep, scale))}")
             except SweepError:
                 pass
         row = {"artifact": name, "kind": kind, "make": f"make {make_target(name)}",
-               "runs per scale": ", ".join(counts), "sweep": sweep}
+               "runs per scale": ", ".join(counts) or "none (exact, computed when drawn)",
+               "sweep": sweep or "—"}
         if with_estimate:
-            row["mini ≈ min (2 cores)"] = f"{estimate_minutes(sweep, 'mini'):.0f}"
+            minutes = estimate_minutes(sweep, "mini") if sweep else 0.0
+            row["mini ≈ min (2 cores)"] = f"{minutes:.0f}"
         rows.append(row)
     return rows
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # figures are files; no display on clusters or CI
 import matplotlib.pyplot as plt  # noqa: E402
@@ -29,3 +30,20 @@ def save(fig, out_dir: str | Path, stem: str) -> list[Path]:
 def verdict(shown: bool, text: str) -> str:
     """One line of a figure's claim check: SHOWN / NOT SHOWN and what was measured."""
     return f"{'SHOWN    ' if shown else 'NOT SHOWN'}  {text}"
+
+
+def finish(fig, stem: str, verdicts: list[str], shown: dict, measured: dict, out_dir,
+           text_y: float = -0.06) -> dict:
+    """Every draw function's ending: the verdicts under the figure, PNG + PDF saved as
+    `stem`, and the report `{"claims", "verdicts", "files"}` that `make report` reads."""
+    fig.text(0.01, text_y, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
+    paths = save(fig, out_dir, stem)
+    claims = {k: {"shown": bool(v)} for k, v in shown.items()}
+    claims["measured"] = measured
+    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+
+
+def all_finite(*values) -> bool:
+    """A claim compares numbers: a diverged run (NaN or inf anywhere) fails it rather than
+    dropping out of a max() or a median()."""
+    return all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in values)

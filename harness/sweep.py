@@ -59,6 +59,8 @@ class RunConfig(BaseModel):
     torch_compile: bool = Field(False, description="torch.compile the forward pass")
     gpt_variant: Literal["llama", "modded"] = Field(
         "llama", description="gpt: Llama-3 style or modded-nanogpt style (ReLU², QK-norm, tied)")
+    block_output_scale: Literal["none", "inverse_depth", "inverse_sqrt_2depth"] = Field(
+        "none", description="gpt: residual branches' output × α, 1/L or √(1/(2L)) (Kosson F16)")
     batch_size: int = Field(128, gt=0)
     steps: int | None = Field(None, gt=0)
     epochs: float | None = Field(None, gt=0)
@@ -75,6 +77,8 @@ class RunConfig(BaseModel):
     output_weight_decay: float | None = Field(None, ge=0)
     c2: float | None = Field(None, gt=0, description="ScionC steady-state norm² C²")
     c2_final_fraction: float = Field(1.0, gt=0, le=1, description="cosine C² decay; 1 = flat")
+    correct_output: bool = Field(
+        False, description="ScionC: λ ∝ γ on the output/Sign layer too, from λ_L (Chou Fig. 12)")
     # Muon (+ AdamW for non-matrix tensors).
     ns_steps: int = Field(5, gt=0, description="Newton–Schulz iterations")
     ns_method: Literal["newton_schulz", "polar_express"] = "newton_schulz"
@@ -83,11 +87,14 @@ class RunConfig(BaseModel):
     adam_lr: float | None = Field(None, gt=0, description="lr of Muon's AdamW tensors")
     adam_beta1: float = Field(0.9, ge=0, lt=1)
     # MD decoupling (AdamMD / MuonMD): gain mode ("none" = sphere only), parameterization, lr.
-    gains: Literal["none", "scalar", "row", "col", "row+col"] = "row+col"
+    gains: Literal["none", "scalar", "row", "col", "row+col", "rank4"] = "row+col"
     gain_param: Literal["identity", "exp", "softplus"] = "softplus"
     gains_lr: float | None = Field(None, gt=0, description="default: adam_lr, else lr")
     md_embeddings: Literal["unit", "free"] = Field(
         "unit", description="MD: embedding vectors held at unit norm (Kosson Fig. 5) or free")
+    md_sphere: Literal["frobenius", "row", "col"] = Field(
+        "frobenius", description="MD: the norm held fixed: whole matrix, each row or each "
+        "column (Kosson Fig. 4)")
     schedule: Literal[SCHEDULES] = "constant"  # type: ignore[valid-type]
     warmup_steps: int | None = Field(None, ge=0)
     warmup_epochs: float | None = Field(None, ge=0)
@@ -95,8 +102,16 @@ class RunConfig(BaseModel):
     decay_fraction: float = Field(0.2, ge=0, le=1, description="wsd: share of run decaying")
     milestones: tuple[float, ...] = Field((0.5, 0.75), description="step: run fractions")
     step_factor: float = Field(0.1, gt=0, le=1, description="step: lr multiplier per milestone")
-    momentum_schedule: Literal["constant", "match_effective_lr"] = "constant"
+    # Scion's α = 1 − momentum after warmup (Chou Fig. 3, App. C): raised so that γ·√((2−α)/α)
+    # (match_effective_lr) or γ·(2−α)/α (match_effective_lr_no_sqrt, App. C.1's erroneous
+    # γ'_eff) follows the lr schedule, γ falling once α hits α_max; or linear from α to α_max
+    # on top of the lr schedule (linear, Fig. 11).
+    momentum_schedule: Literal["constant", "match_effective_lr", "match_effective_lr_no_sqrt",
+                               "linear"] = "constant"
     momentum_final: float | None = Field(None, ge=0, lt=1, description="1 − α_max (Scion)")
+    scionc_decay: Literal["adaptive", "lr_proportional"] = Field(
+        "adaptive", description="ScionC non-io λ_t: Alg. 2's (2−α_t)γ_t/(2α_t·C²), or "
+        "weight_decay·γ_t/γ (λ ∝ γ alone, ignoring α; Chou Fig. 11 exp. 3)")
     seed: int = 0
     precision: Literal["fp32", "bf16"] = "fp32"
     log_every: int = Field(1, gt=0, description="steps between metric rows")
@@ -111,8 +126,16 @@ class RunConfig(BaseModel):
             raise ValueError("give at most one of warmup_steps / warmup_epochs")
         if self.momentum_schedule != "constant" and (
                 self.optimizer not in ("scion", "scionc") or self.momentum_final is None):
-            raise ValueError("momentum_schedule match_effective_lr needs optimizer scion/scionc "
-                             "and momentum_final (= 1 − α_max)")
+            raise ValueError(f"momentum_schedule {self.momentum_schedule} needs optimizer "
+                             "scion/scionc and momentum_final (= 1 − α_max)")
+        if self.momentum_schedule != "constant" and self.momentum_final >= self.momentum:
+            raise ValueError(f"momentum_schedule {self.momentum_schedule} needs momentum_final "
+                             "< momentum (α rises from 1 − momentum to α_max = 1 − "
+                             "momentum_final)")
+        if self.scionc_decay != "adaptive" and (self.optimizer != "scionc"
+                                                or not self.weight_decay):
+            raise ValueError("scionc_decay lr_proportional needs optimizer scionc and "
+                             "weight_decay > 0 (its λ at the peak lr)")
         if self.dataset != "imagenet" and (self.randaugment or self.crop_scale_min != 0.08):
             raise ValueError("randaugment / crop_scale_min apply to dataset imagenet (file "
                              "transforms); in-memory sets use augment: crop")
@@ -120,8 +143,21 @@ class RunConfig(BaseModel):
             raise ValueError("vit_norm / vit_activation apply to model vit")
         if self.model != "gpt" and self.gpt_variant != "llama":
             raise ValueError("gpt_variant applies to model gpt")
+        if self.model != "gpt" and self.block_output_scale != "none":
+            raise ValueError("block_output_scale applies to model gpt")
         if self.optimizer == "scionc" and self.c2 is None:
             raise ValueError("optimizer scionc needs c2 (the steady-state norm² C²)")
+        if self.correct_output and self.optimizer != "scionc":
+            raise ValueError("correct_output applies to optimizer scionc")
+        if self.correct_output and not (self.weight_decay if self.output_weight_decay is None
+                                        else self.output_weight_decay):
+            raise ValueError("correct_output needs the output layer's λ_L > 0: "
+                             "output_weight_decay (weight_decay where it is unset)")
+        if self.md_sphere != "frobenius" and self.optimizer not in ("adammd", "muonmd"):
+            raise ValueError(f"md_sphere {self.md_sphere} applies to optimizer adammd / muonmd")
+        if self.gains == "rank4" and self.gain_param != "softplus":
+            raise ValueError(f"gain_param {self.gain_param} does not apply to gains rank4 "
+                             "(Γ = 1 + A·Bᵀ as written); allowed: softplus (the default)")
         return self
 
 

@@ -106,3 +106,23 @@ def test_needs_a_fixed_product_family(write_sweep, tmp_path):
     lone = {**SWEEP, "zip": {"lr": [0.001, 0.002], "weight_decay": [1.0, 1.0]}}
     with pytest.raises(ValueError, match="same product"):
         draw(write_sweep, tmp_path, sweep=lone)
+
+
+def test_a_diverged_run_fails_the_claims_instead_of_dropping_out(write_sweep, tmp_path):
+    path = write_sweep(SWEEP)
+    results = tmp_path / "results"
+    for run in expand(path, "smoke"):
+        write_run(results, run, loss_of=loss_set_by_product)
+        if run.config.lr == 0.004:  # the fixed family's last run: norms and loss go NaN
+            for name in ("layers", "metrics"):
+                file = run_dir(results, run) / f"{name}.parquet"
+                frame = pd.read_parquet(file)
+                for column in ("weight_norm", "update_norm", "loss"):
+                    if column in frame:
+                        frame[column] = np.nan
+                schema = LAYERS_SCHEMA if name == "layers" else METRICS_SCHEMA
+                atomic_write_parquet(frame.to_dict("records"), schema, file)
+    claims = shown(background.figure1(path, "smoke", results, tmp_path / "fig"))
+    assert claims["norms_scale_as_sqrt_lr_over_wd"] is False
+    assert claims["relative_update_set_by_product"] is False
+    assert claims["same_loss_curve_at_fixed_product"] is False

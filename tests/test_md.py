@@ -10,7 +10,14 @@ import torch.nn.functional as F
 from conftest import ns5_reference
 from torch import nn
 
-from harness.optim.md import GAIN_MODES, GAIN_PARAMETERIZATIONS, SphereDirection, apply_md
+from harness.optim.md import (
+    GAIN_MODES,
+    GAIN_PARAMETERIZATIONS,
+    GAIN_TENSORS,
+    RANK_GAINS,
+    SphereDirection,
+    apply_md,
+)
 from harness.optim.param_groups import classify
 
 
@@ -160,3 +167,26 @@ def test_embedding_vectors_stay_on_the_unit_sphere(md_embeddings):
         torch.testing.assert_close(norms, torch.ones_like(norms), rtol=0, atol=1e-6)
     else:
         assert (norms - 1).abs().max() > 0.1  # default init is not unit-norm
+
+
+def test_gain_tensor_names_separate_gains_from_rank_factors():
+    """Every gain mode's tensors are GAIN_TENSORS (read through gain_param by Fig. 18's
+    analysis); a rank gain's factors are kind "gain" for the optimizer but not among them,
+    and analysis (torch-free) keeps its own copy of the names and the parameterizations."""
+    import numpy as np
+
+    from analysis import kosson2026_sweeps as ks
+
+    for gains in (*GAIN_MODES, *RANK_GAINS):
+        _, infos, _ = _layer(gains)
+        tails = {i.name.rsplit(".", 1)[1] for i in infos if i.kind == "gain"}
+        assert (tails <= set(GAIN_TENSORS)) is (gains not in RANK_GAINS), (gains, tails)
+        if gains in RANK_GAINS:
+            assert tails == {"rank_a", "rank_b"} and not tails & set(GAIN_TENSORS)
+    assert ks.GAIN_TENSORS == GAIN_TENSORS
+    raw = torch.tensor([-30.0, -2.0, 0.0, 0.5413, 3.0, 40.0], dtype=torch.float64)
+    assert set(ks.GAIN_OF) == set(GAIN_PARAMETERIZATIONS)
+    for name, (to_gain, start) in GAIN_PARAMETERIZATIONS.items():
+        np.testing.assert_allclose(ks.GAIN_OF[name](raw.numpy()), to_gain(raw).numpy(),
+                                   rtol=1e-12, atol=1e-300)
+        assert ks.GAIN_OF[name](start) == pytest.approx(1.0)

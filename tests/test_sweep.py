@@ -49,16 +49,18 @@ PINNED_DEFAULTS = {
     "patch_size": 16, "augment": "none",
     "label_noise": 0.0, "crop_scale_min": 0.08, "randaugment": None, "mixup": 0.0,
     "vit_norm": "layernorm", "vit_activation": "gelu", "torch_compile": False,
-    "gpt_variant": "llama",
+    "gpt_variant": "llama", "block_output_scale": "none",
     "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
     "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,
     "output_weight_decay": None, "c2": None,
-    "c2_final_fraction": 1.0, "ns_steps": 5, "muon_adjust_lr": "original", "adam_lr": None,
+    "c2_final_fraction": 1.0, "correct_output": False,
+    "ns_steps": 5, "muon_adjust_lr": "original", "adam_lr": None,
     "adam_beta1": 0.9, "gains": "row+col", "gain_param": "softplus", "gains_lr": None,
-    "md_embeddings": "unit", "ns_method": "newton_schulz",
+    "md_embeddings": "unit", "md_sphere": "frobenius", "ns_method": "newton_schulz",
     "schedule": "constant", "warmup_steps": None, "warmup_epochs": None,
     "final_lr_fraction": 0.0, "decay_fraction": 0.2, "milestones": (0.5, 0.75),
-    "step_factor": 0.1, "momentum_schedule": "constant", "momentum_final": None, "seed": 0,
+    "step_factor": 0.1, "momentum_schedule": "constant", "momentum_final": None,
+    "scionc_decay": "adaptive", "seed": 0,
     "precision": "fp32", "log_every": 1, "eval_every": None, "eval_batches": 50,
 }
 
@@ -98,6 +100,19 @@ BAD = [  # (change to the smoke sweep, words the one-line error must contain)
     ({"scales": {"tiny": {}}}, ["scales.tiny", "paper, mini, smoke"]),
     ({"scales": {"smoke": {"stpes": 3}}}, ["scales.smoke.stpes", "did you mean 'steps'"]),
     ({"epochs": 2}, ["steps / epochs"]),
+    # λ_L = 0 refused before any run, also where weight_decay (the fallback) is > 0
+    ({"optimizer": "scionc", "c2": 1.0, "correct_output": True, "output_weight_decay": 0.0},
+     ["correct_output", "output_weight_decay"]),
+    ({"optimizer": "scionc", "c2": 1.0, "correct_output": True, "weight_decay": 0.0},
+     ["correct_output", "output_weight_decay", "weight_decay where it is unset"]),
+    # α_max = 1 − momentum_final below the starting α = 1 − momentum
+    ({"optimizer": "scion", "momentum": 0.9, "momentum_schedule": "linear",
+      "momentum_final": 0.95}, ["momentum_final < momentum"]),
+    ({"optimizer": "scion", "momentum": 0.9, "momentum_schedule": "match_effective_lr",
+      "momentum_final": 0.9}, ["momentum_final < momentum"]),
+    ({"md_sphere": "row"}, ["md_sphere", "adammd / muonmd"]),
+    ({"optimizer": "muonmd", "gains": "rank4", "gain_param": "exp"},
+     ["gain_param", "rank4", "softplus"]),
 ]
 
 

@@ -11,7 +11,7 @@ from .vit import vit
 MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit}
 # Options (image side, patch, block variant) each constructor takes besides depth and width.
 TAKES_OPTIONS = {"vit": ("image_size", "patch_size", "norm", "activation"),
-                 "gpt": ("variant",)}
+                 "gpt": ("variant", "block_output_scale")}
 
 
 def build_model(name: str, depth: int, width: int, in_channels: int, num_classes: int,
@@ -28,4 +28,5 @@ def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
     """The model a RunConfig names, with its geometry and block variant."""
     return build_model(cfg.model, cfg.depth, cfg.width, channels, num_classes,
                        image_size=image_size, patch_size=cfg.patch_size, norm=cfg.vit_norm,
-                       activation=cfg.vit_activation, variant=cfg.gpt_variant)
+                       activation=cfg.vit_activation, variant=cfg.gpt_variant,
+                       block_output_scale=cfg.block_output_scale)

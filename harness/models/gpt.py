@@ -6,6 +6,12 @@
 - "modded" (modded-nanogpt's 124M, which Chou Fig. 4 trains with Scion): RMSNorm without
   gains, rotary + QK-norm, ReLU² MLP of 4·width, zero-initialized output projections, heads
   of 128 channels, output head tied to the embedding.
+
+`block_output_scale` multiplies every residual branch's output by α before it is added
+(Kosson 2026 Fig. 16), with L = `depth` (the number of blocks): "inverse_depth" α = 1/L,
+"inverse_sqrt_2depth" α = √(1/(2L)), "none" (default) no multiplier at all, so today's models
+stay bit-identical. With an α the output projections start at std 0.02 rather than GPT-2's
+0.02/√(2L): α is then the one depth scaling [our choice; the paper's init is not given].
 """
 
 from __future__ import annotations
@@ -62,10 +68,19 @@ class ReLU2(nn.Module):
         return self.down(F.relu(self.up(x)).square())
 
 
+BLOCK_OUTPUT_SCALES = {  # name -> α(L); None: no multiplication (the default)
+    "none": None,
+    "inverse_depth": lambda depth: 1.0 / depth,
+    "inverse_sqrt_2depth": lambda depth: (1.0 / (2 * depth)) ** 0.5,
+}
+
+
 class Block(nn.Module):
-    def __init__(self, width: int, heads: int, variant: str = "llama"):
+    def __init__(self, width: int, heads: int, variant: str = "llama",
+                 alpha: float | None = None):
         super().__init__()
         modded = variant == "modded"
+        self.alpha = alpha  # residual-branch output multiplier; None = none
         self.attn_norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.mlp_norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.attn = Attention(width, heads, qk_norm=modded)
@@ -74,8 +89,11 @@ class Block(nn.Module):
             SwiGLU(width, 64 * -(-(8 * width // 3) // 64))
 
     def forward(self, x):
-        x = x + self.attn(self.attn_norm(x))
-        return x + self.mlp(self.mlp_norm(x))
+        if self.alpha is None:
+            x = x + self.attn(self.attn_norm(x))
+            return x + self.mlp(self.mlp_norm(x))
+        x = x + self.alpha * self.attn(self.attn_norm(x))
+        return x + self.alpha * self.mlp(self.mlp_norm(x))
 
 
 class GPT(nn.Module):
@@ -84,23 +102,28 @@ class GPT(nn.Module):
     hidden_linears_are_normalized = True
 
     def __init__(self, vocab: int, width: int, depth: int, heads: int | None = None,
-                 variant: str = "llama"):
+                 variant: str = "llama", block_output_scale: str = "none"):
         super().__init__()
         if variant not in ("llama", "modded"):
             raise ValueError(f"gpt variant {variant!r}; allowed: llama, modded")
+        if block_output_scale not in BLOCK_OUTPUT_SCALES:
+            raise ValueError(f"gpt block_output_scale {block_output_scale!r}; allowed: "
+                             + ", ".join(BLOCK_OUTPUT_SCALES))
+        rule = BLOCK_OUTPUT_SCALES[block_output_scale]
+        alpha = None if rule is None else rule(depth)
         modded = variant == "modded"
         heads = heads or max(width // (128 if modded else 64), 1)
         if width % heads or (width // heads) % 2:
             raise ValueError(f"gpt width {width} must split into {heads} heads of even size")
         self.embed = nn.Embedding(vocab, width)
-        self.blocks = nn.ModuleList(Block(width, heads, variant) for _ in range(depth))
+        self.blocks = nn.ModuleList(Block(width, heads, variant, alpha) for _ in range(depth))
         self.norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.head = nn.Linear(width, vocab, bias=False)
         for name, p in self.named_parameters():
             if p.ndim == 2:
                 nn.init.normal_(p, std=0.02)
             if name.endswith(("proj.weight", "down.weight")):  # GPT-2's residual scaling
-                nn.init.normal_(p, std=0.02 / (2 * depth) ** 0.5)
+                nn.init.normal_(p, std=0.02 / (2 * depth) ** 0.5 if alpha is None else 0.02)
                 if modded:
                     nn.init.zeros_(p)  # each block starts as the identity
         if modded:
@@ -114,6 +137,6 @@ class GPT(nn.Module):
 
 
 def gpt(depth: int, width: int, in_channels: int = 256, num_classes: int = 256,
-        variant: str = "llama") -> GPT:
+        variant: str = "llama", block_output_scale: str = "none") -> GPT:
     """Registry constructor: for token data `num_classes` is the vocabulary size."""
-    return GPT(num_classes, width, depth, variant=variant)
+    return GPT(num_classes, width, depth, variant=variant, block_output_scale=block_output_scale)

@@ -61,6 +61,15 @@ def _scion(corrected: bool):
                 "weight_decay": (cfg.output_weight_decay if io and
                                  cfg.output_weight_decay is not None else cfg.weight_decay),
                 "corrected": corrected and not io, "normalized": name == cfg.hidden_lmo})
+            if corrected and not io and cfg.scionc_decay == "lr_proportional":
+                # Chou Fig. 11 exp. 3: λ_t = λ·γ_t/γ (λ = weight_decay at the peak γ), α ignored.
+                groups[-1].update(corrected=False, decay_per_lr=cfg.weight_decay / cfg.lr)
+            if corrected and io and cfg.correct_output:
+                # Chou Fig. 12: the io layers' λ ∝ γ too, starting from their λ_L: the C² for
+                # which λ_0 = (2−α)/(2α·C²)·γ_L equals λ_L (scheduled like the others' C²).
+                # (λ_L > 0 is checked by RunConfig, before any run starts.)
+                g, alpha = groups[-1], 1.0 - cfg.momentum
+                g.update(corrected=True, c2=(2 - alpha) * g["lr"] / (2 * alpha * g["weight_decay"]))
         return Scion(groups, lr=cfg.lr, momentum=cfg.momentum, c2=cfg.c2,
                      ns_steps=cfg.ns_steps, ns_method=cfg.ns_method)
     return build
@@ -104,7 +113,8 @@ def _md(base: str):
             [{"name": "direction", "params": roles.get("direction", []), "max_lr": cfg.lr,
               "normalized": True, "weight_decay": 0.0}], lr=cfg.lr, base=base,
             betas=(cfg.momentum, cfg.beta2), momentum=cfg.momentum, ns_steps=cfg.ns_steps,
-            ns_method=cfg.ns_method, adjust_lr=cfg.muon_adjust_lr if base == "muon" else "none")]
+            ns_method=cfg.ns_method, adjust_lr=cfg.muon_adjust_lr if base == "muon" else "none",
+            sphere=cfg.md_sphere)]
         adam_lr = cfg.adam_lr or cfg.lr
         gains_lr = cfg.gains_lr or adam_lr
         adam_groups = [{"name": role, "params": roles[role], "lr": lr, "max_lr": lr,
@@ -148,15 +158,25 @@ def build_optimizer(name: str, model, infos: list[ParamInfo], cfg):
     return OPTIMIZERS[name](model, infos, cfg)
 
 
+# momentum_schedule -> the exponent e of the γ·((2−α)/α)^e it holds on the lr schedule.
+MATCHED_EXPONENT = {"match_effective_lr": 0.5, "match_effective_lr_no_sqrt": 1.0}
+
+
 def schedule_groups(optimizer, step: int, total: int, cfg, warmup: int) -> None:
     """Set this step's lr (and ScionC's C², Scion's momentum) on every group, torch-style,
     before `step()`."""
     factor = lr_factor(step, total, cfg.schedule, warmup, cfg.final_lr_fraction,
                        cfg.decay_fraction, cfg.milestones, cfg.step_factor)
     momentum = None
-    if cfg.momentum_schedule == "match_effective_lr" and step >= warmup:
-        # The lr schedule becomes the *effective* lr's; α rises first, then γ falls (Chou Fig. 3).
-        alpha, factor = momentum_matching(factor, 1.0 - cfg.momentum, 1.0 - cfg.momentum_final)
+    if cfg.momentum_schedule != "constant" and step >= warmup:
+        alpha0, alpha_max = 1.0 - cfg.momentum, 1.0 - cfg.momentum_final
+        if cfg.momentum_schedule == "linear":  # α ramps on top of the lr schedule (Fig. 11)
+            alpha = alpha_max + (alpha0 - alpha_max) * lr_factor(step, total, "linear", warmup)
+        else:
+            # The lr schedule becomes the *effective* lr's; α rises first, then γ falls (Chou
+            # Fig. 3), matching γ·√((2−α)/α) or, erroneously, γ·(2−α)/α (Figs. 9–10).
+            alpha, factor = momentum_matching(factor, alpha0, alpha_max, MATCHED_EXPONENT[
+                cfg.momentum_schedule])
         momentum = 1.0 - alpha
     c2_factor = lr_factor(step, total, "cosine", 0, cfg.c2_final_fraction)
     for group in optimizer.param_groups:

@@ -38,18 +38,18 @@ def lr_factor(step: int, total: int, schedule: str, warmup: int = 0,
     return final_fraction + (1.0 - final_fraction) * shape
 
 
-def momentum_matching(target_factor: float, alpha0: float, alpha_max: float) -> tuple[float,
-                                                                                          float]:
+def momentum_matching(target_factor: float, alpha0: float, alpha_max: float,
+                      exponent: float = 0.5) -> tuple[float, float]:
     """Chou §2.2 / Fig. 3: reach a target effective-lr factor by raising Scion's α first.
 
-    γ_eff = γ·√((2−α)/α). To scale γ_eff by f at fixed γ, solve (2−α)/α = f²·(2−α0)/α0 for
-    α; once α would pass `alpha_max`, hold it there and lower γ instead.
-    Returns (α_t, lr factor).
+    γ_eff = γ·((2−α)/α)^exponent: 0.5 is Chou eq. 3's γ·√((2−α)/α); 1 is the erroneous
+    γ'_eff = γ(2−α)/α of App. C.1 (Figs. 9–10). To scale it by f at fixed γ, solve
+    (2−α)/α = f^(1/exponent)·(2−α0)/α0 for α; once α would pass `alpha_max`, hold it there
+    and lower γ instead. Returns (α_t, lr factor).
     """
-    k2 = target_factor**2 * (2.0 - alpha0) / alpha0
+    k2 = target_factor ** (1.0 / exponent) * (2.0 - alpha0) / alpha0
     alpha = 2.0 / (1.0 + k2)
     if alpha <= alpha_max:
         return alpha, 1.0
-    lr = target_factor * math.sqrt((2.0 - alpha0) / alpha0) / math.sqrt(
-        (2.0 - alpha_max) / alpha_max)
+    lr = target_factor * ((2.0 - alpha0) / alpha0 / ((2.0 - alpha_max) / alpha_max)) ** exponent
     return alpha_max, lr

@@ -8,7 +8,8 @@ Per group l, with α = 1 − momentum (Chou's momentum convention, m ← (1−α
 ScionC replaces λ_l on groups flagged `corrected` (those where ⟨θ, u⟩ → 0, i.e. all but the
 output layer, Chou App. D) by λ_t,l = (2 − α_t)/(2·α_t·C²_t,l)·γ_t,l, so the steady state
 ‖θ‖² ≈ C²·‖u‖² (Chou eq. 4; ‖u‖² = d_out for BiasRMS) follows the scheduled C² whatever the
-lr schedule does. The λ applied at the last step
+lr schedule does. A group with `decay_per_lr` set uses λ_t = decay_per_lr·γ_t instead
+(λ ∝ γ alone, Chou Fig. 11's exp. 3). The λ applied at the last step
 is left in `group["weight_decay"]` for logging.
 """
 
@@ -44,6 +45,8 @@ class Scion(torch.optim.Optimizer):
 
     @staticmethod
     def decay_coefficient(group: dict) -> float:
+        if group.get("decay_per_lr") is not None:  # λ ∝ γ alone, α ignored (Chou Fig. 11)
+            return group["decay_per_lr"] * group["lr"]
         if not group["corrected"]:
             return group["weight_decay"]
         alpha = 1.0 - group["momentum"]
