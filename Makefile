@@ -24,8 +24,12 @@ define table
 endef
 
 FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
-	defazio-figure-5 chou-figure-1 chou-figure-2 chou-figure-3 chou-figure-4 chou-figure-7 \
-	kosson-figure-6 kosson-figure-7 background-figure-1
+	defazio-figure-5 chou-figure-1 chou-figure-2 chou-figure-3 chou-figure-4 chou-figure-5 \
+	chou-figure-6 chou-figure-7 chou-figure-8 chou-figure-9 chou-figure-10 chou-figure-11 \
+	chou-figure-12 chou-figure-13 \
+	kosson-figure-2 kosson-figure-4 kosson-figure-5 kosson-figure-6 kosson-figure-7 \
+	kosson-figure-9 kosson-figure-10 kosson-figure-12 kosson-figure-14 kosson-figure-16 \
+	kosson-figure-17 kosson-figure-18 background-figure-1
 TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
 .PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench bench-optim \
 	bench-harness clean-venv
@@ -58,15 +62,23 @@ report: venv
 # Defazio et al. 2025, Fig. 3 (cosine + warmup, SGD momentum) — the main job.
 figure-3: defazio-figure-3
 
-# Defazio Figs. 2–5, Chou Figs. 1, 2, 4, 7, Kosson Figs. 6–7: run the sweep, draw, check.
+# A paper figure: run its sweep (runs already done are skipped), draw it, check its claims.
 defazio-figure-2 defazio-figure-3 defazio-figure-4 defazio-figure-5: defazio-figure-%: venv
 	$(call figure,experiments/defazio2025/figure$*.yaml,defazio2025-fig$*)
 
-chou-figure-1 chou-figure-2 chou-figure-4 chou-figure-7: chou-figure-%: venv
+chou-figure-1 chou-figure-2 chou-figure-3 chou-figure-4 chou-figure-5 chou-figure-6 \
+	chou-figure-7 chou-figure-8 chou-figure-9 chou-figure-10 chou-figure-11 chou-figure-12 \
+	chou-figure-13: chou-figure-%: venv
 	$(call figure,experiments/chou2025/figure$*.yaml,chou2025-fig$*)
 
-kosson-figure-6 kosson-figure-7: kosson-figure-%: venv
+kosson-figure-4 kosson-figure-5 kosson-figure-6 kosson-figure-7 kosson-figure-9 \
+	kosson-figure-10 kosson-figure-12 kosson-figure-14 kosson-figure-16 kosson-figure-17 \
+	kosson-figure-18: kosson-figure-%: venv
 	$(call figure,experiments/kosson2026/figure$*.yaml,kosson2026-fig$*)
+
+# Kosson Fig. 2 (the toy scale-invariant loss) is exact arithmetic: no runs, just draw it.
+kosson-figure-2: venv
+	$(BIN)/python -m analysis kosson2026-fig2 --scale $(SCALE) --results $(RESULTS)
 
 # Background: runs sharing ηλ follow the same dynamics; norms scale as √(η/λ).
 background-figure-1: venv
@@ -76,11 +88,7 @@ background-figure-1: venv
 defazio-figure-1: venv
 	$(call figure,experiments/defazio2025/figure4.yaml,defazio2025-fig1)
 
-# Chou Fig. 3 is printed as the table behind it (top-1 per α_max); Tables 2–5 beside the
-# paper's numbers.
-chou-figure-3: venv
-	$(call table,experiments/chou2025/figure3.yaml,--rows momentum_final --cols momentum_schedule)
-
+# Chou Tables 2–5: mean ± std over seeds, beside the paper's numbers.
 chou-table-2 chou-table-3 chou-table-4 chou-table-5: chou-table-%: venv
 	$(call table,experiments/chou2025/table$*.yaml,--compare-paper)
 
