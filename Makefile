@@ -32,7 +32,7 @@ FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
 	kosson-figure-17 kosson-figure-18 background-figure-1
 TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
 .PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench bench-optim \
-	bench-harness clean-venv
+	bench-harness bench-analysis clean-venv
 
 venv: $(STAMP)
 
@@ -102,6 +102,10 @@ bench-optim: venv
 # Logging and loop overheads, analysis load time, sweep expansion time.
 bench-harness: venv
 	$(BIN)/python benchmarks/bench_harness.py
+
+# Only the analysis load time: 100 runs × 10 000 steps × 50 layers, generated.
+bench-analysis: venv
+	$(BIN)/python benchmarks/bench_harness.py --only-analysis
 
 clean-venv:
 	rm -rf $(VENV)

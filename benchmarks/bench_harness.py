@@ -166,7 +166,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--steps", type=int, default=10000)
     parser.add_argument("--layers", type=int, default=50)
+    parser.add_argument("--only-analysis", action="store_true",
+                        help="only the analysis load time (make bench-analysis)")
     args = parser.parse_args()
+    if args.only_analysis:
+        rows = analysis_load(args.runs, args.steps, args.layers)
+        print(rows[-1], flush=True)
+        write_section("analysis", ["## Analysis load", "", f"`make bench-analysis` on "
+                                   f"{machine()}.", "", "| what | measured | ratio | goal |",
+                                   "|---|---|---|---|", *rows])
+        return
     rows = []
     for part in (lambda: expansion(10_000), lambda: logging_overhead(args.repeats),
                  lambda: loop_overhead(200),
