@@ -92,7 +92,7 @@ def _change(series: pd.Series, start: float, stop: float) -> float:
 
 def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, results, out_dir,
                           baseline: str, corrected: str, keep_fraction: float = 0.5,
-                          loss_claim: bool = True, overlay=None) -> dict:
+                          loss_claim: bool = True, overlay=None, runs=None) -> dict:
     """A baseline optimizer vs its corrected variant (Defazio Figs. 4–5, Chou Figs. 1, 4):
     loss, gradient norm and weight norm over training, each at its best setting,
     seed-averaged, with the shared claims: the baseline's weight norm falls over the second
@@ -101,7 +101,8 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
     of the baseline's (1 where the corrected schedule itself lowers ‖w‖, as a cosine C²);
     `loss_claim=False` where the paper claims norms only; `overlay(run, metrics)` -> a
     theory ‖w‖ per step (or None) drawn dashed, its end ratio kept in `measured`."""
-    best = _best_per_optimizer(load_runs(sweep_file, scale, results))
+    # `runs`: already loaded by a caller that draws more from the same runs (Defazio Fig. 4).
+    best = _best_per_optimizer(runs if runs is not None else load_runs(sweep_file, scale, results))
     missing = {baseline, corrected} - set(best)
     if missing:
         raise ValueError(f"figure {figure} needs {baseline} and {corrected} runs; "
