@@ -30,13 +30,15 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="execute every run of a sweep that is not complete")
     sweep_args(run)
-    run.add_argument("--executor", default="local",
-                     help="local (submitit, this machine), inline (this process) or slurm")
+    run.add_argument("--executor", default=None,
+                     help="local (submitit, this machine; the default), inline (this process) "
+                          "or slurm (the default when --cluster is given)")
     run.add_argument("--cluster", default=None, metavar="PROFILE",
-                     help="cluster profile YAML for --executor slurm (see slurm/profiles/)")
+                     help="cluster profile YAML (see slurm/profiles/); implies --executor slurm")
     run.add_argument("--wait", action="store_true", help="slurm: wait until runs finish")
     run.add_argument("--dry-run", action="store_true",
-                     help="slurm: print the array and sbatch parameters; submit nothing")
+                     help="print what would run (slurm: the array and sbatch parameters); "
+                          "train and submit nothing")
     run.add_argument("--force", action="store_true", help="re-run complete runs too")
     run.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
                      help="steps between checkpoints (default: every "
@@ -88,6 +90,31 @@ def _dry_run(args, runs, profile) -> None:
                     if (v := getattr(profile, k))))
     print(f"estimated {hours:.4g} GPU-hours at 40% MFU of an H100 "
           "(harness plan --cost for per-run numbers and other GPUs)")
+
+
+def _executor(args) -> str:
+    """--cluster means SLURM; a profile beside another executor would be silently ignored
+    (the job would train on the login node), so that is refused."""
+    if args.executor is None:
+        return "slurm" if args.cluster else "local"
+    if args.executor not in EXECUTORS:
+        raise SweepError(f"--executor: unknown {args.executor!r}; allowed: "
+                         + ", ".join(EXECUTORS))
+    if args.cluster and args.executor != "slurm":
+        raise SweepError(f"--cluster {args.cluster} applies to --executor slurm, not "
+                         f"{args.executor}; drop --executor to submit to SLURM, or drop "
+                         "--cluster to run here")
+    return args.executor
+
+
+def _dry_run_local(args, runs) -> None:
+    from .launch import pending
+
+    todo = pending(runs, args.results, args.force)
+    print(f"would execute {len(todo)} run(s) with --executor {args.executor} (of {len(runs)}; "
+          "the rest are complete); nothing was run")
+    for r in todo:
+        print(f"  {r.run_id}  {run_dir(args.results, r)}")
 
 
 def _params(runs) -> None:
@@ -164,10 +191,11 @@ def main(argv: list[str] | None = None) -> int:
             jobs = cancel(runs, args.results)
             print(f"cancelled {len(jobs)} job(s): {' '.join(jobs) or '-'}")
             return 0
-        if args.executor not in EXECUTORS:
-            raise SweepError(f"--executor: unknown {args.executor!r}; allowed: "
-                             + ", ".join(EXECUTORS))
+        args.executor = _executor(args)
         profile = None
+        if args.dry_run and args.executor != "slurm":
+            _dry_run_local(args, runs)
+            return 0
         if args.executor == "slurm":
             from .profile import load_profile  # before the heavy imports: errors come at once
 

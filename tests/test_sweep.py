@@ -190,6 +190,29 @@ def test_slurm_dry_run_prints_the_array_and_submits_nothing(smoke_sweep, tmp_pat
     assert not results.exists()
 
 
+@pytest.mark.parametrize("executor", ["local", "inline"])
+def test_dry_run_never_trains_on_any_executor(smoke_sweep, tmp_path, capsys, executor):
+    results = tmp_path / "results"
+    assert main(["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
+                 "--executor", executor, "--dry-run"]) == 0
+    assert "would execute 1 run(s)" in capsys.readouterr().out
+    assert not results.exists()
+
+
+def test_cluster_implies_slurm_and_is_refused_beside_another_executor(smoke_sweep, tmp_path,
+                                                                      capsys):
+    results = tmp_path / "results"
+    profile = str(REPO / "slurm" / "profiles" / "example-gpu-cluster.yaml")
+    args = ["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
+            "--cluster", profile]
+    assert main(args + ["--dry-run"]) == 0  # no --executor: SLURM's dry run
+    assert "1 array of 1 task(s)" in capsys.readouterr().out
+    assert main(args + ["--executor", "local"]) == 2
+    err = capsys.readouterr().err
+    assert "--cluster" in err and "applies to --executor slurm, not local" in err
+    assert not results.exists()
+
+
 def test_yaml_anchors_and_merge_keys_work_in_sweep_files(tmp_path):
     path = tmp_path / "anchors.yaml"
     path.write_text("name: anchors\nmodel: resnet\ndataset: synthetic\noptimizer: sgd\n"
