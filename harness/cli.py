@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
                      help="steps between checkpoints (default: every "
                           "$WDLAB_CHECKPOINT_MINUTES=10 minutes, and on preemption signals)")
+    run.add_argument("--micro-batch", type=int, default=None, metavar="N",
+                     help="rows per forward/backward on each rank; gradients accumulate to "
+                          "the sweep's global batch (default: the profile's micro_batch_size)")
     run.add_argument("--data-root", default=None,
                      help="folder holding <dataset>/ for file-backed datasets ($WDLAB_DATA)")
     plan = sub.add_parser("plan", help="print the runs a sweep means; no side effects")
@@ -216,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = {k: sweep.get(k) for k in ("paper", "figure")}
         try:
             done = launch(runs, args.results, meta, args.executor, args.force, args.data_root,
-                          args.checkpoint_every, profile, args.wait)
+                          args.checkpoint_every, profile, args.wait, args.micro_batch)
         except DataError as e:
             raise SweepError(f"{args.sweep}: {e}") from None
         except Preempted as e:

@@ -1,7 +1,7 @@
 """Data parallelism: rank/world from torchrun or SLURM (via submitit), DDP on gloo or NCCL.
 
-Every rank draws the same global batch from its BatchStream (same seed, same order) and
-trains on its slice, so the global batch and the lr mean the same at any world size; DDP
+Every rank walks the same global batch order (same seed) and loads only its rows of each
+batch (harness/data), so the global batch and the lr mean the same at any world size; DDP
 averages gradients; rank 0 alone writes files. With world size 1 everything is a no-op.
 """
 
@@ -41,6 +41,15 @@ def mean(value: float, device: torch.device) -> float:
     return t.item() / world_size()
 
 
+def sum_over_ranks(values: list[float], device: torch.device) -> list[float]:
+    """Element-wise sums over ranks, in float64 (evaluation's loss and counts)."""
+    if world_size() == 1:
+        return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
 def any_rank(flag: bool, device: torch.device) -> bool:
     """True on every rank if it is true on one (a preemption signal must stop all ranks)."""
     return any_rank_each([flag], device)[0]
@@ -58,16 +67,6 @@ def any_rank_each(flags: list[bool], device: torch.device) -> list[bool]:
 def barrier() -> None:
     if world_size() > 1:
         dist.barrier()
-
-
-def shard(x: torch.Tensor, rank: int, world: int) -> torch.Tensor:
-    """This rank's slice of a global batch."""
-    if world == 1:
-        return x
-    if len(x) % world:
-        raise ValueError(f"global batch {len(x)} does not split over {world} ranks")
-    per = len(x) // world
-    return x[rank * per:(rank + 1) * per]
 
 
 def wrap(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:

@@ -127,9 +127,11 @@ def _prepare(run: Run, results, meta: dict, force: bool) -> Path:
 
 def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "local",
            force: bool = False, data_root: str | Path | None = None,
-           checkpoint_every: int | None = None, profile=None, wait: bool = False) -> list[Run]:
+           checkpoint_every: int | None = None, profile=None, wait: bool = False,
+           micro_batch: int | None = None) -> list[Run]:
     """Execute (or, on SLURM, submit) every pending run; returns the runs this call executed
-    or submitted. Creates nothing if none pend.
+    or submitted. Creates nothing if none pend. `micro_batch` (else the profile's
+    micro_batch_size): rows per forward/backward on each rank (gradient accumulation).
 
     A run interrupted after a checkpoint resumes from it (unless `force`); one without a
     checkpoint starts over. A preempted local run (signal -> checkpoint) raises Preempted."""
@@ -137,6 +139,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     todo = pending(runs, results, force)
     if executor == "slurm":
         data_root = data_root or profile.data_root
+        micro_batch = micro_batch or profile.micro_batch_size
         queued = _queued([run_dir(results, r) for r in todo])
         todo = [r for r in todo if run_dir(results, r) not in queued]
     for dataset in sorted({r.config.dataset for r in todo if hasattr(r.config, "dataset")}):
@@ -145,7 +148,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
         if todo:
             logs = results / todo[0].sweep / todo[0].scale / ".submitit"
             _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile,
-                          logs)
+                          logs, micro_batch)
         if wait:  # on everything of this sweep still queued, not only what we just submitted
             _wait_slurm([run_dir(results, r) for r in runs])
         return todo
@@ -166,11 +169,12 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
                 continue  # another process trains it, or finished it while we waited
             folder = _prepare(run, results, meta, force)
             target = simulate if isinstance(run.config, SimConfig) else train
+            extra = {} if target is simulate else {"micro_batch": micro_batch}
             if local is None:
-                target(run.config, folder, data_root, True, checkpoint_every)
+                target(run.config, folder, data_root, True, checkpoint_every, **extra)
             else:
                 job = local.submit(target, run.config, folder, data_root, False,
-                                   checkpoint_every)
+                                   checkpoint_every, **extra)
                 _wait_local(job, folder, run.run_id)
             executed.append(run)
     if len(executed) < len(todo):
@@ -192,11 +196,11 @@ def _queued(folders: list[Path]) -> set[Path]:
 
 
 def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile,
-                  logs) -> None:
+                  logs, micro_batch=None) -> None:
     """One job array for all of `todo`; each run folder records its job id."""
     ex = slurm.executor(profile, logs)
     folders = [_prepare(run, results, meta, force) for run in todo]
-    task = slurm.SlurmTrain(profile.max_requeues)
+    task = slurm.SlurmTrain(profile.max_requeues, micro_batch)
     with ex.batch():
         jobs = [ex.submit(task, run.config, folder, data_root, checkpoint_every)
                 for run, folder in zip(todo, folders)]

@@ -6,7 +6,9 @@ Reads top to bottom like the loop it is. Results land in the run's folder as
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ from tqdm import tqdm
 
 from . import checkpoint, distributed
 from .cost import Throughput
-from .data import BatchStream, build_dataset, eval_batches, input_size
+from .data import build_dataset, eval_batches, input_size, train_stream
 from .metrics import (
     LAYERS_SCHEMA,
     METRICS_SCHEMA,
@@ -64,30 +66,73 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> t
     return F.cross_entropy(logits.flatten(0, -2), target, reduction=reduction)
 
 
-def loader_workers(dataset, world: int) -> int:
-    """Decoding processes for file-backed sets (JPEG decode and RandAugment need them at
-    paper scale): this task's share of the CPUs, at most 8; none for in-memory tensors."""
-    if isinstance(dataset, TensorDataset) or not hasattr(os, "sched_getaffinity"):
+def cpus_per_rank() -> int:
+    """The CPUs this rank may use: SLURM's per-task allotment (each task is one rank), else
+    this process's CPUs shared by the ranks torchrun started on this node."""
+    if os.environ.get("SLURM_CPUS_PER_TASK"):
+        return int(os.environ["SLURM_CPUS_PER_TASK"])
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max((cpus or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", "1")), 1)
+
+
+def loader_workers(dataset) -> int:
+    """Decoding processes for image folders (JPEG decode and RandAugment: ~300–400 img/s per
+    core, so a GPU needs several): this rank's CPUs but one, at most 16; none for in-memory
+    tensors and token shards (a memory-mapped slice needs no worker)."""
+    if isinstance(dataset, TensorDataset) or hasattr(dataset, "window"):
         return 0
-    return max(1, min(8, len(os.sched_getaffinity(0)) // max(world, 1) - 1))
+    return max(1, min(16, cpus_per_rank() - 1))
+
+
+def eval_limit(cfg: RunConfig, batch_size: int) -> int | None:
+    """Items per evaluation: `eval_tokens` worth of windows for token sets, else
+    `eval_batches` batches (None: the whole set)."""
+    if cfg.eval_tokens is not None:
+        return math.ceil(cfg.eval_tokens / (cfg.seq_len or 1024))
+    return None if cfg.eval_batches is None else cfg.eval_batches * batch_size
 
 
 @torch.no_grad()
-def evaluate(model, dataset, batch_size: int, device, max_batches: int | None = 50):
-    """(mean loss, accuracy) per predicted item (image or token) on up to `max_batches`
-    (None: the whole set, as paper tables need)."""
+def evaluate(model, dataset, batch_size: int, device, limit: int | None = None,
+             rank: int = 0, world: int = 1):
+    """(mean loss, accuracy) per predicted item (image or token) over `limit` items (None:
+    the whole set, as paper tables need); each rank scores its share, the sums are reduced."""
     model.eval()
     loss_sum, correct, count = 0.0, 0, 0
-    for i, (x, y) in enumerate(eval_batches(dataset, batch_size, loader_workers(dataset, 1))):
-        if max_batches is not None and i == max_batches:
-            break
+    for x, y in eval_batches(dataset, batch_size, loader_workers(dataset), limit, rank, world):
         x, y = to_device(x, y, device)
         logits = model(x)
         loss_sum += loss_fn(logits, y, reduction="sum").item()
         correct += (logits.argmax(-1) == y).sum().item()
         count += y.numel()
     model.train()
+    loss_sum, correct, count = distributed.sum_over_ranks([loss_sum, correct, count], device)
     return loss_sum / count, correct / count
+
+
+def backward_in_micro_batches(forward, x, y, micro: int | None, device, memory_format,
+                              bf16: bool) -> torch.Tensor:
+    """Forward and backward this rank's batch in micro-batches of `micro` rows (None: in one
+    go). Each micro-batch's mean loss is weighted by its share, so the gradients add up to
+    the whole batch's; under DDP only the last backward all-reduces. Returns the mean loss."""
+    n = len(y)
+    micro = micro or n
+    if n % micro:
+        raise ValueError(f"this rank's batch of {n} does not split into micro-batches of "
+                         f"{micro}; choose a micro_batch_size that divides it")
+    parts = list(zip(x.split(micro), y.split(micro)))
+    total = torch.zeros((), device=device)
+    for i, (xm, ym) in enumerate(parts):
+        xm, ym = to_device(xm, ym, device, memory_format)
+        defer = i < len(parts) - 1 and hasattr(forward, "no_sync")
+        with forward.no_sync() if defer else contextlib.nullcontext():
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                loss = loss_fn(forward(xm), ym)
+            if len(parts) > 1:
+                loss = loss * (len(ym) / n)
+            loss.backward()
+        total = total + loss.detach()
+    return total
 
 
 def _flush(out_dir: Path, metric_rows: list[dict], layer_rows: list[dict]) -> None:
@@ -101,8 +146,12 @@ def _rows_before(path: Path, step: int) -> list[dict]:
 
 
 def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = None,
-          progress: bool = True, checkpoint_every: int | None = None) -> dict:
+          progress: bool = True, checkpoint_every: int | None = None,
+          micro_batch: int | None = None) -> dict:
     """Train one run into `out_dir`, resuming from its checkpoint if one is there.
+
+    `micro_batch`: rows per forward/backward on each rank (gradient accumulation: the global
+    batch stays cfg.batch_size whatever the GPU count; None = this rank's whole share).
 
     Checkpoints every `checkpoint_every` steps (default: every $WDLAB_CHECKPOINT_MINUTES,
     10, of wall-clock time: checkpoints are not free, and preemption signals are caught) and
@@ -129,9 +178,10 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     layers = LayerLogger(list(model.named_parameters()), infos)
-    forward = distributed.wrap(model, device)  # DDP averages gradients across ranks
-    if cfg.torch_compile:
-        forward = torch.compile(forward)
+    ddp = distributed.wrap(model, device)  # DDP averages gradients across ranks
+    forward = torch.compile(ddp) if cfg.torch_compile else ddp
+    if hasattr(ddp, "no_sync"):  # the compiled wrapper hides it; accumulation needs it
+        forward.no_sync = ddp.no_sync
     # Mixup draws from torch's global generator, which checkpoints save: resume stays exact.
     mixup = MixUp(alpha=cfg.mixup, num_classes=data.num_classes) if cfg.mixup else None
     speed = Throughput(cfg, device, world)
@@ -140,8 +190,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     bf16 = cfg.precision == "bf16"
     steps_per_epoch = max(len(data.train) // cfg.batch_size, 1)
     total, warmup = length_in_steps(cfg, steps_per_epoch)
-    batches = BatchStream(data.train, cfg.batch_size, cfg.seed, cfg.augment, cfg.label_noise,
-                          data.num_classes, loader_workers(data.train, world))
+    batches = train_stream(data, cfg, rank, world, loader_workers(data.train))
     last_checkpoint = time.monotonic()
     metric_rows: list[dict] = []
     start = 0
@@ -178,14 +227,12 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         for step in tqdm(range(start, total), desc=out_dir.name, disable=not progress,
                          leave=False, initial=start, total=total):
             schedule_groups(optimizer, step, total, cfg, warmup)
-            x, y = (distributed.shard(t, rank, world) for t in next(batches))
+            x, y = next(batches)  # this rank's rows of the global batch
             if mixup is not None:
                 x, y = mixup(x, y)
-            x, y = to_device(x, y, device, memory_format)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                loss = loss_fn(forward(x), y)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss = backward_in_micro_batches(forward, x, y, micro_batch, device,
+                                             memory_format, bf16)
 
             is_last = step == total - 1
             logging = step % cfg.log_every == 0 or is_last
@@ -204,9 +251,10 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                        **speed.row(samples_since_log / max(now - last_log, 1e-9))}
                 last_log, samples_since_log = now, 0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
+                    eval_batch = 256 if first.dim() > 1 else 32
                     row["eval_loss"], row["eval_accuracy"] = evaluate(
-                        model, data.test, 256 if first.dim() > 1 else 32, device,
-                        cfg.eval_batches)
+                        model, data.test, eval_batch, device, eval_limit(cfg, eval_batch),
+                        rank, world)
                 metric_rows.append(row)
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))

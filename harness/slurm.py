@@ -56,8 +56,8 @@ def executor(profile: ClusterProfile, folder: Path):
 class SlurmTrain:
     """What a SLURM task runs: train one run with a folder lock and self-requeue."""
 
-    def __init__(self, max_requeues: int):
-        self.max_requeues = max_requeues
+    def __init__(self, max_requeues: int, micro_batch: int | None = None):
+        self.max_requeues, self.micro_batch = max_requeues, micro_batch
 
     def __call__(self, config, folder: Path, data_root, checkpoint_every):
         from .run import train
@@ -76,7 +76,8 @@ class SlurmTrain:
                 raise RuntimeError(f"{folder} is being trained by another job") from None
             try:
                 return train(config, folder, data_root, progress=False,
-                             checkpoint_every=checkpoint_every)
+                             checkpoint_every=checkpoint_every,
+                             micro_batch=getattr(self, "micro_batch", None))
             except Preempted as stopped:
                 # USR1/USR2 warn of a time limit (submitit asks for USR2): requeue ourselves.
                 # SIGTERM is scancel, or a preemption SLURM requeues by itself: don't.

@@ -25,6 +25,7 @@ SCALES = ("paper", "mini", "smoke")
 MODELS = ("resnet", "gpt", "vit")
 DATASETS = ("mnist5k", "cifar10", "imagenet", "synthetic", "stdlib_bytes", "fineweb_edu",
             "fineweb10b")
+TOKEN_DATASETS = ("stdlib_bytes", "fineweb_edu", "fineweb10b")
 OPTIMIZERS = ("sgd", "sgdc", "adamw", "adamc", "renormalized_adamw", "scion", "scionc", "muon",
               "adammd", "muonmd")
 SCHEDULES = ("constant", "cosine", "linear", "wsd", "step")
@@ -117,6 +118,8 @@ class RunConfig(BaseModel):
     log_every: int = Field(1, gt=0, description="steps between metric rows")
     eval_every: int | None = Field(None, gt=0, description="steps between evals; None = at end")
     eval_batches: int | None = Field(50, gt=0, description="batches per eval; None = whole set")
+    eval_tokens: int | None = Field(None, gt=0, description="token sets: tokens per eval, "
+                                    "instead of eval_batches (modded-nanogpt: 10,485,760)")
 
     @model_validator(mode="after")
     def _one_length(self) -> RunConfig:
@@ -141,6 +144,9 @@ class RunConfig(BaseModel):
                              "transforms); in-memory sets use augment: crop")
         if self.model != "vit" and (self.vit_norm, self.vit_activation) != ("layernorm", "gelu"):
             raise ValueError("vit_norm / vit_activation apply to model vit")
+        if self.eval_tokens is not None and self.dataset not in TOKEN_DATASETS:
+            raise ValueError(f"eval_tokens applies to token datasets ({', '.join(TOKEN_DATASETS)})"
+                             "; image sets use eval_batches")
         if self.model != "gpt" and self.gpt_variant != "llama":
             raise ValueError("gpt_variant applies to model gpt")
         if self.model != "gpt" and self.block_output_scale != "none":

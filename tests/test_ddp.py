@@ -1,5 +1,6 @@
 """DDP on gloo with 2 processes: parameters identical across ranks, and the run equal to one
-process with the same global batch (a GPT: no BatchNorm, whose statistics are per rank)."""
+process with the same global batch (a GPT: no BatchNorm, whose statistics are per rank), with
+and without gradient accumulation; the evaluation, split over the ranks, equals one process's."""
 
 from __future__ import annotations
 
@@ -25,30 +26,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank: int, world: int, port: int, out: str) -> None:
+def _worker(rank: int, world: int, port: int, out: str, micro_batch) -> None:
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     os.environ["OMP_NUM_THREADS"] = "1"
     import torch
 
     torch.set_num_threads(1)
-    summary = train(RunConfig(**CFG), out, progress=False)
+    summary = train(RunConfig(**CFG), out, progress=False, micro_batch=micro_batch)
     with open(f"{out}/rank{rank}.json", "w") as f:
         json.dump(summary, f)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-def test_two_gloo_ranks_match_one_process(tmp_path):
+@pytest.mark.parametrize("micro_batch", [None, 2])
+def test_two_gloo_ranks_match_one_process(tmp_path, micro_batch):
     single = tmp_path / "single"
     one = train(RunConfig(**CFG), single, progress=False)
     ddp = tmp_path / "ddp"
     ddp.mkdir()
-    mp.spawn(_worker, args=(2, _free_port(), str(ddp)), nprocs=2, join=True)
+    mp.spawn(_worker, args=(2, _free_port(), str(ddp), micro_batch), nprocs=2, join=True)
     ranks = [json.loads((ddp / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert ranks[0]["param_checksum"] == ranks[1]["param_checksum"]
     assert ranks[0]["world_size"] == 2
     assert ranks[0]["param_checksum"] == pytest.approx(one["param_checksum"], rel=1e-6)
-    got = pd.read_parquet(ddp / "metrics.parquet")["loss"]
-    want = pd.read_parquet(single / "metrics.parquet")["loss"]
-    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5)
+    got = pd.read_parquet(ddp / "metrics.parquet")
+    want = pd.read_parquet(single / "metrics.parquet")
+    assert got["loss"].to_numpy() == pytest.approx(want["loss"].to_numpy(), rel=1e-5)
+    assert got["eval_loss"].iloc[-1] == pytest.approx(want["eval_loss"].iloc[-1], rel=1e-5)
+    assert got["eval_accuracy"].iloc[-1] == pytest.approx(want["eval_accuracy"].iloc[-1])
     assert not (ddp / "rank1").exists()  # only rank 0 writes results

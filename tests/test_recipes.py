@@ -158,7 +158,7 @@ def test_evaluation_builds_no_autograd_graph():
     seen = []
     model.register_forward_hook(lambda m, i, o: seen.append(o.requires_grad))
     data = build_dataset("synthetic")
-    evaluate(model, data.test, 64, torch.device("cpu"), max_batches=1)
+    evaluate(model, data.test, 64, torch.device("cpu"), limit=64)
     assert seen == [False] and model.training  # no graph kept; train mode restored
 
 

@@ -62,6 +62,7 @@ PINNED_DEFAULTS = {
     "step_factor": 0.1, "momentum_schedule": "constant", "momentum_final": None,
     "scionc_decay": "adaptive", "seed": 0,
     "precision": "fp32", "log_every": 1, "eval_every": None, "eval_batches": 50,
+    "eval_tokens": None,
 }
 
 

@@ -9,7 +9,7 @@ import torch
 
 from .batches import BatchStream, eval_batches
 from .images import DataError, ImageData, cifar10, imagenet, mnist5k, synthetic
-from .tokens import fineweb, stdlib_bytes
+from .tokens import ShardWindows, TokenStream, fineweb, stdlib_bytes
 
 DATASETS = {"mnist5k": mnist5k, "cifar10": cifar10, "imagenet": imagenet,
             "synthetic": synthetic, "stdlib_bytes": stdlib_bytes, "fineweb_edu": fineweb,
@@ -25,8 +25,8 @@ NEEDS_ROOT = {"cifar10": "cifar-10-batches-py", "imagenet": "train", "fineweb_ed
               "fineweb10b": "."}
 
 __all__ = ["DATASETS", "SHAPES", "TOKENS", "BatchStream", "DataError", "ImageData",
-           "build_dataset", "check_available", "data_root", "eval_batches", "example_input",
-           "input_size"]
+           "TokenStream", "build_dataset", "check_available", "data_root", "eval_batches",
+           "example_input", "input_size", "train_stream"]
 
 
 def data_root(dataset: str, root: str | Path | None = None) -> Path | None:
@@ -66,3 +66,12 @@ def build_dataset(name: str, root: str | Path | None = None, size: int | None = 
         raise KeyError(f"unknown dataset {name!r}; allowed: {', '.join(DATASETS)}")
     return DATASETS[name](data_root(name, root), size, **(transforms if name == "imagenet"
                                                           else {}))
+
+
+def train_stream(data: ImageData, cfg, rank: int = 0, world: int = 1, workers: int = 0):
+    """The run's batches, this rank's rows of each global batch: TokenStream over shards,
+    BatchStream for everything else."""
+    if isinstance(data.train, ShardWindows):
+        return TokenStream(data.train, cfg.batch_size, cfg.seed, rank, world)
+    return BatchStream(data.train, cfg.batch_size, cfg.seed, cfg.augment, cfg.label_noise,
+                       data.num_classes, workers, rank, world)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
 
 def random_crop(x: torch.Tensor, pad: int, g: torch.Generator) -> torch.Tensor:
@@ -61,16 +61,25 @@ class BatchStream:
     File-backed sets are read through a DataLoader over the same order; each drawn sample also
     gets a seed from the stream's generator that its random transforms run under (crop, flip,
     RandAugment), so a resumed run repeats the augmentation too, whatever the worker count.
+
+    Under DDP every rank walks the same global order and gets its own rows of each global
+    batch: in-memory sets draw the whole batch (the draws stay those of one process) and keep
+    a slice; file-backed sets decode only this rank's samples, each under its own seed, so
+    the global batch and its augmentation are the same at any world size.
     """
 
     def __init__(self, dataset, batch_size: int, seed: int, augment: str = "none",
-                 label_noise: float = 0.0, num_classes: int = 10, workers: int = 0):
+                 label_noise: float = 0.0, num_classes: int = 10, workers: int = 0,
+                 rank: int = 0, world: int = 1):
         self.in_memory = isinstance(dataset, TensorDataset)
         if not self.in_memory and (augment != "none" or label_noise > 0):
             raise ValueError("augment/label_noise apply to in-memory datasets; file-backed "
                              "ones use their own standard transforms")
         self.dataset, self.batch_size, self.workers = dataset, batch_size, workers
         self.augment, self.label_noise, self.num_classes = augment, label_noise, num_classes
+        if batch_size % world:
+            raise ValueError(f"global batch {batch_size} does not split over {world} ranks")
+        self.rank, self.world = rank, world
         self.generator = torch.Generator().manual_seed(seed)
         self.order: torch.Tensor | None = None
         self.sample_seeds: torch.Tensor | None = None  # file-backed: one per position in order
@@ -113,14 +122,24 @@ class BatchStream:
             flip = torch.rand(len(y), generator=self.generator) < self.label_noise
             y = torch.where(flip, torch.randint(0, self.num_classes, y.shape,
                                                 generator=self.generator), y)
-        return x, y
+        return self._mine(x), self._mine(y)
+
+    def _mine(self, batch: torch.Tensor) -> torch.Tensor:
+        """This rank's rows of a global batch."""
+        per = len(batch) // self.world
+        return batch if self.world == 1 else batch[self.rank * per:(self.rank + 1) * per]
+
+    def _local_batches(self, start: int) -> Iterator[list[tuple[int, int]]]:
+        """(index, seed) of this rank's samples, batch by batch, from `start` to the epoch's
+        end; generated as the loader asks, not listed (ImageNet: 1.28M pairs an epoch)."""
+        for begin in range(start, len(self.order) - self.batch_size + 1, self.batch_size):
+            end = begin + self.batch_size
+            yield list(zip(self._mine(self.order[begin:end]).tolist(),
+                           self._mine(self.sample_seeds[begin:end]).tolist()))
 
     def _next_from_loader(self):
         if self._loader is None:  # the rest of this epoch, in order
-            start = self.position - self.batch_size
-            pairs = list(zip(self.order[start:].tolist(), self.sample_seeds[start:].tolist()))
-            batches = [pairs[i:i + self.batch_size]
-                       for i in range(0, len(pairs) - self.batch_size + 1, self.batch_size)]
+            batches = self._local_batches(self.position - self.batch_size)
             self._loader = iter(DataLoader(SeededSamples(self.dataset), batch_sampler=batches,
                                            num_workers=self.workers,
                                            # its own base seed, not one drawn from torch's
@@ -130,11 +149,29 @@ class BatchStream:
         return next(self._loader)
 
 
-def eval_batches(dataset, batch_size: int, workers: int = 0) -> Iterator:
+def eval_items(n: int, limit: int | None, spread: bool, rank: int = 0,
+               world: int = 1) -> np.ndarray:
+    """Which of n evaluation items this rank scores: the first `limit` (None: all), or with
+    `spread` `limit` items spread evenly over the set (an ImageFolder is sorted by class: its
+    first 12 800 images are classes 0–9); then this rank's contiguous share."""
+    if limit is None or limit >= n:
+        chosen = np.arange(n)
+    else:
+        chosen = (np.arange(limit) * n) // limit if spread else np.arange(limit)
+    return np.array_split(chosen, world)[rank]
+
+
+def eval_batches(dataset, batch_size: int, workers: int = 0, limit: int | None = None,
+                 rank: int = 0, world: int = 1) -> Iterator:
+    """This rank's evaluation batches (see eval_items); file-backed image sets are spread."""
+    spread = not isinstance(dataset, TensorDataset) and not hasattr(dataset, "window")
+    items = eval_items(len(dataset), limit, spread, rank, world)
     if isinstance(dataset, TensorDataset):
         x, y = dataset.tensors
-        for i in range(0, len(x), batch_size):
-            yield x[i:i + batch_size], y[i:i + batch_size]
+        for i in range(0, len(items), batch_size):
+            chunk = items[i:i + batch_size]
+            if len(chunk):  # contiguous: a slice, no copy
+                yield x[chunk[0]:chunk[-1] + 1], y[chunk[0]:chunk[-1] + 1]
         return
-    yield from DataLoader(dataset, batch_size, num_workers=workers,
+    yield from DataLoader(Subset(dataset, items.tolist()), batch_size, num_workers=workers,
                           generator=torch.Generator().manual_seed(0))

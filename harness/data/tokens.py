@@ -2,8 +2,10 @@
 every machine with Python has them) and FineWeb(-Edu) shards in the llm.c/modded-nanogpt
 `.bin` format, memory-mapped.
 
-Both are cut into non-overlapping windows of seq_len + 1 tokens (input, next-token target),
-which BatchStream shuffles per epoch like images: one resumable order for every workload.
+Both are cut into non-overlapping windows of seq_len + 1 tokens (input, next-token target).
+The embedded bytes sit in memory and BatchStream shuffles them like the digits; shards are
+read by TokenStream, whose memory and checkpointed state do not grow with the token count
+(a 200B-token set is 195M windows: one permutation of them alone would be 1.5 GB).
 """
 
 from __future__ import annotations
@@ -64,21 +66,95 @@ def read_shard(path: Path) -> np.ndarray:
 
 
 class ShardWindows(Dataset):
-    """Windows over several memory-mapped shards, indexed across shard boundaries."""
+    """Windows over several memory-mapped shards, indexed across shard boundaries (a window
+    never spans two shards)."""
 
     def __init__(self, shards: list[np.ndarray], seq_len: int):
         self.shards, self.seq_len = shards, seq_len
-        counts = [max((len(s) - 1) // seq_len, 0) for s in shards]
-        self.starts = np.cumsum([0] + counts)
+        self.counts = [max((len(s) - 1) // seq_len, 0) for s in shards]
+        self.starts = np.cumsum([0] + self.counts)
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(s) for s in self.shards)
+
+    def window(self, shard: int, index: int) -> np.ndarray:
+        begin = index * self.seq_len
+        return self.shards[shard][begin:begin + self.seq_len + 1]
 
     def __len__(self) -> int:
         return int(self.starts[-1])
 
     def __getitem__(self, i: int):
         shard = int(np.searchsorted(self.starts, i, side="right") - 1)
-        begin = (i - int(self.starts[shard])) * self.seq_len
-        w = torch.from_numpy(self.shards[shard][begin:begin + self.seq_len + 1].astype(np.int64))
+        w = torch.from_numpy(self.window(shard, i - int(self.starts[shard])).astype(np.int64))
         return w[:-1], w[1:]
+
+
+class TokenStream:
+    """Endless global batches of windows from shards; this rank reads only its rows.
+
+    Each epoch visits the shards in a shuffled order and each shard's windows in a shuffled
+    order, both drawn from (seed, epoch, shard): the state is three counters, memory is one
+    shard's permutation (100M tokens: 0.8 MB), and a resumed run draws exactly the batches an
+    uninterrupted one would. Batches run on across shard and epoch boundaries (llm.c and
+    modded-nanogpt read shards through; `harness data check` says when a run repeats data).
+    """
+
+    def __init__(self, windows: ShardWindows, batch_size: int, seed: int, rank: int = 0,
+                 world: int = 1):
+        if batch_size % world:
+            raise ValueError(f"global batch {batch_size} does not split over {world} ranks")
+        if len(windows) == 0:
+            raise ValueError(f"no window of {windows.seq_len + 1} tokens in any shard")
+        self.windows, self.batch_size, self.seed = windows, batch_size, seed
+        self.rank, self.world = rank, world
+        self.epoch = self.visit = self.offset = 0  # epoch, shard visit in it, window in shard
+        self._orders: dict = {}
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "visit": self.visit, "offset": self.offset}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epoch, self.visit, self.offset = state["epoch"], state["visit"], state["offset"]
+
+    def _shard_order(self) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.epoch]).permutation(
+            len(self.windows.shards))
+
+    def _window_order(self, shard: int) -> np.ndarray:
+        key = (self.epoch, shard)
+        if key not in self._orders:
+            self._orders = {key: np.random.default_rng([self.seed, self.epoch, shard + 1])
+                            .permutation(self.windows.counts[shard])}  # keep one shard's only
+        return self._orders[key]
+
+    def _positions(self, n: int) -> list[tuple[int, int]]:
+        """The next n (shard, window) pairs of the stream; advances it."""
+        out: list[tuple[int, int]] = []
+        shards = self._shard_order()
+        while len(out) < n:
+            shard = int(shards[self.visit])
+            order = self._window_order(shard)
+            take = order[self.offset:self.offset + n - len(out)]
+            out += [(shard, int(w)) for w in take]
+            self.offset += len(take)
+            if self.offset >= len(order):
+                self.visit, self.offset = self.visit + 1, 0
+                if self.visit == len(shards):
+                    self.epoch, self.visit = self.epoch + 1, 0
+                    shards = self._shard_order()
+        return out
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        per = self.batch_size // self.world
+        mine = self._positions(self.batch_size)[self.rank * per:(self.rank + 1) * per]
+        w = torch.from_numpy(np.stack([self.windows.window(s, i) for s, i in mine])
+                             .astype(np.int64))
+        return w[:, :-1], w[:, 1:]
 
 
 def fineweb(root: Path | None, seq_len: int | None = None, vocab: int = 50304) -> ImageData:
