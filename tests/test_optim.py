@@ -121,9 +121,9 @@ def test_registry_names_match_the_sweep_schema():
     from harness.data import DATASETS, TOKENS
     from harness.models import MODELS
     from harness.sweep import DATASETS as SWEEP_DATASETS
-    from harness.sweep import TOKEN_DATASETS
     from harness.sweep import MODELS as SWEEP_MODELS
     from harness.sweep import OPTIMIZERS as SWEEP_OPTIMIZERS
+    from harness.sweep import TOKEN_DATASETS
 
     assert set(SWEEP_OPTIMIZERS) == set(OPTIMIZERS)
     assert set(SWEEP_MODELS) == set(MODELS)
