@@ -1,4 +1,4 @@
-"""`harness run | plan | params | status | cancel`: the command line over sweep -> launch.
+"""`harness run | plan | params | status | cancel | table | data`: the command line.
 
 Every user error (sweep file, scale, dataset path) is one line on stderr and exit code 2,
 raised before anything is created under the results folder.
@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--cols", default=None, help="run key(s), comma-separated (optimizer)")
     table.add_argument("--compare-paper", action="store_true",
                        help="show the sweep file's paper_table value beside each cell")
+    from .data_commands import add_parser as add_data_parser
+
+    add_data_parser(sub)
     return parser
 
 
@@ -174,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {e}", file=sys.stderr)
                 return 2
             return 0
+        if args.command == "data":
+            from .data_commands import run as data_command
+
+            return data_command(args)
         sweep = load_sweep(args.sweep)
         runs = expand(sweep, args.scale)
         if args.command == "plan":

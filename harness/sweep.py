@@ -193,7 +193,8 @@ class SimConfig(BaseModel):
 CONFIG_KINDS = {"train": RunConfig, "simulation": SimConfig}
 RUN_KEYS = tuple(RunConfig.model_fields)
 META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales", "kind",
-             "table", "paper_table")  # the last two: layout and paper values for `harness table`
+             "table", "paper_table",  # layout and paper values for `harness table`
+             "data_repeat")  # "allow": runs may read their data more than once (data check)
 
 
 def config_class(sweep: dict) -> type[BaseModel]:
@@ -282,6 +283,8 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
         raise SweepError(str(e)) from None
     if not isinstance(raw, dict):
         raise _fail(path, "(top)", "a sweep file must be a YAML mapping")
+    if raw.get("data_repeat", "refuse") not in ("refuse", "allow"):
+        raise _fail(path, "data_repeat", f"got {raw['data_repeat']!r}; allowed: refuse, allow")
     if raw.get("kind", "train") not in CONFIG_KINDS:
         raise _fail(path, "kind", f"unknown {raw['kind']!r}; allowed: {', '.join(CONFIG_KINDS)}")
     keys = tuple(config_class(raw).model_fields)

@@ -49,8 +49,9 @@ def stdlib_bytes(root: Path | None = None, seq_len: int | None = None) -> ImageD
                      256, 256, seq_len)
 
 
-def read_shard(path: Path) -> np.ndarray:
-    """Tokens of one `.bin` shard: 256 int32 header (magic, version, count), then uint16."""
+def shard_tokens(path: Path) -> int:
+    """The token count of one `.bin` shard from its header (256 int32: magic, version,
+    count; then uint16 tokens), checked against the file's size; reads 1 KiB."""
     header = np.fromfile(path, dtype=np.int32, count=HEADER_INTS)
     if len(header) < HEADER_INTS or header[0] != SHARD_MAGIC:
         found = header[0] if len(header) else "nothing"
@@ -62,7 +63,25 @@ def read_shard(path: Path) -> np.ndarray:
     if size < HEADER_INTS * 4 + 2 * count:
         raise DataError(f"{path}: truncated: header says {count} tokens, file holds "
                         f"{(size - HEADER_INTS * 4) // 2}")
-    return np.memmap(path, dtype=np.uint16, mode="r", offset=HEADER_INTS * 4, shape=(count,))
+    return count
+
+
+def read_shard(path: Path) -> np.ndarray:
+    """Tokens of one `.bin` shard, memory-mapped (nothing is read until used)."""
+    return np.memmap(path, dtype=np.uint16, mode="r", offset=HEADER_INTS * 4,
+                     shape=(shard_tokens(path),))
+
+
+def shard_paths(root: Path | None) -> dict[str, list[Path]]:
+    """`<root>/*train*.bin` and `<root>/*val*.bin`, sorted; refused if either is missing."""
+    if root is None:
+        raise DataError("token shards need a data root (--data-root or WDLAB_DATA)")
+    splits = {s: sorted(Path(root).glob(f"*{s}*.bin")) for s in ("train", "val")}
+    for split, paths in splits.items():
+        if not paths:
+            raise DataError(f"{root}: no *{split}*.bin shards (expected llm.c-format files "
+                            f"such as fineweb_{split}_000001.bin)")
+    return splits
 
 
 class ShardWindows(Dataset):
@@ -160,13 +179,7 @@ class TokenStream:
 def fineweb(root: Path | None, seq_len: int | None = None, vocab: int = 50304) -> ImageData:
     """`<root>/*train*.bin` and `<root>/*val*.bin` shards (GPT-2 tokens; vocab padded to 50304
     as in modded-nanogpt)."""
-    if root is None:
-        raise DataError("token shards need a data root (--data-root or WDLAB_DATA)")
-    splits = {s: sorted(Path(root).glob(f"*{s}*.bin")) for s in ("train", "val")}
-    for split, paths in splits.items():
-        if not paths:
-            raise DataError(f"{root}: no *{split}*.bin shards (expected llm.c-format files "
-                            f"such as fineweb_{split}_000001.bin)")
+    splits = shard_paths(root)
     seq_len = seq_len or 1024
     train, val = (ShardWindows([read_shard(p) for p in splits[s]], seq_len)
                   for s in ("train", "val"))
