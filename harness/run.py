@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ from tqdm import tqdm
 
 from . import checkpoint, distributed
 from .cost import Throughput
-from .data import build_dataset, eval_batches, input_size, train_stream
+from .data import build_dataset, eval_batches, eval_limit, input_size, train_stream
 from .metrics import (
     LAYERS_SCHEMA,
     METRICS_SCHEMA,
@@ -82,14 +81,6 @@ def loader_workers(dataset) -> int:
     if isinstance(dataset, TensorDataset) or hasattr(dataset, "window"):
         return 0
     return max(1, min(16, cpus_per_rank() - 1))
-
-
-def eval_limit(cfg: RunConfig, batch_size: int) -> int | None:
-    """Items per evaluation: `eval_tokens` worth of windows for token sets, else
-    `eval_batches` batches (None: the whole set)."""
-    if cfg.eval_tokens is not None:
-        return math.ceil(cfg.eval_tokens / (cfg.seq_len or 1024))
-    return None if cfg.eval_batches is None else cfg.eval_batches * batch_size
 
 
 @torch.no_grad()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -26,7 +27,7 @@ NEEDS_ROOT = {"cifar10": "cifar-10-batches-py", "imagenet": "train", "fineweb_ed
 
 __all__ = ["DATASETS", "SHAPES", "TOKENS", "BatchStream", "DataError", "ImageData",
            "TokenStream", "build_dataset", "check_available", "data_root", "eval_batches",
-           "example_input", "input_size", "train_stream"]
+           "eval_limit", "example_input", "input_size", "train_stream"]
 
 
 def data_root(dataset: str, root: str | Path | None = None) -> Path | None:
@@ -48,6 +49,14 @@ def check_available(dataset: str, root: str | Path | None = None) -> None:
 def input_size(cfg) -> int | None:
     """The config's size knob for its dataset: sequence length for tokens, else image side."""
     return cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
+
+
+def eval_limit(cfg, batch_size: int) -> int | None:
+    """Items per evaluation: `eval_tokens` worth of windows for token sets, else
+    `eval_batches` batches (None: the whole set)."""
+    if cfg.eval_tokens is not None:
+        return math.ceil(cfg.eval_tokens / (cfg.seq_len or 1024))
+    return None if cfg.eval_batches is None else cfg.eval_batches * batch_size
 
 
 def example_input(dataset: str, size: int | None = None) -> torch.Tensor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from . import TOKENS, data_root
+from . import TOKENS, data_root, eval_limit
 from .images import DataError
 from .prepare_imagenet import count_images
 from .tokens import shard_paths, shard_tokens
@@ -47,8 +47,6 @@ def _token_rows(cfg, found: dict, eval_items: int | None) -> list[tuple[str, int
 
 def check_runs(runs, root: str | Path | None, data_repeat: str = "refuse") -> tuple[list, list]:
     """(table rows, problems) for every run's dataset under `root`."""
-    from ..run import eval_limit  # the evaluation size the run will ask for
-
     rows, problems, inventories = [], [], {}
     for run in runs:
         cfg = run.config
