@@ -32,7 +32,8 @@ FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
 	kosson-figure-17 kosson-figure-18 background-figure-1
 TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
 .PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench bench-optim \
-	bench-harness bench-analysis bench-loader clean-venv
+	bench-harness bench-analysis bench-loader \
+	bench-paper-size clean-venv
 
 venv: $(STAMP)
 
@@ -93,7 +94,7 @@ chou-table-2 chou-table-3 chou-table-4 chou-table-5: chou-table-%: venv
 	$(call table,experiments/chou2025/table$*.yaml,--compare-paper)
 
 # Measured ratios -> docs/benchmarks.md (benchmarks, not timed tests).
-bench: bench-optim bench-harness bench-loader
+bench: bench-optim bench-harness bench-loader bench-paper-size
 
 # Optimizer step time vs the torch optimizer each builds on.
 bench-optim: venv
@@ -107,6 +108,10 @@ bench-harness: venv
 # per GPU, the token stream's memory and start-up over sparse shards holding 200B tokens.
 bench-loader: venv
 	$(BIN)/python benchmarks/bench_loader.py
+
+# Defazio Fig. 4's paper-size GPT (162M) in the harness vs a bare loop: peak RSS, s/step.
+bench-paper-size: venv
+	$(BIN)/python benchmarks/bench_paper_size.py
 
 # Only the analysis load time: 100 runs × 10 000 steps × 50 layers, generated.
 bench-analysis: venv

@@ -92,8 +92,8 @@ class LayerLogger:
     @torch.no_grad()
     def after_step(self) -> None:
         step, norms, before = self._pending
-        updates = torch._foreach_sub(self.params, before)
-        values = torch.cat([norms, torch.stack(torch._foreach_norm(updates))]).tolist()
+        torch._foreach_sub_(before, self.params)  # in place: no second copy of the model
+        values = torch.cat([norms, torch.stack(torch._foreach_norm(before))]).tolist()
         n, k = len(self.params), len(self.gains)
         extremes = {i: (-values[3 * n + k + j], values[3 * n + j])
                     for j, i in enumerate(self.gains)}
