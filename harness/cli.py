@@ -11,7 +11,7 @@ import errno
 import os
 import sys
 
-from .sweep import SCALES, RunConfig, SweepError, expand, load_sweep, run_dir
+from .sweep import SCALES, TOKEN_DATASETS, RunConfig, SweepError, expand, load_sweep, run_dir
 
 DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
 # launch.EXECUTORS, repeated so that a wrong name is refused before torch is imported
@@ -111,6 +111,25 @@ def _executor(args) -> str:
                          f"{args.executor}; drop --executor to submit to SLURM, or drop "
                          "--cluster to run here")
     return args.executor
+
+
+def _check_tokens(sweep, runs, args, profile) -> None:
+    """Refuse, before anything is created, pending runs that would read their token shards
+    more than once (unless the sweep says data_repeat: allow): headers only, seconds."""
+    from .launch import pending
+
+    shards = [r for r in pending(runs, args.results, args.force)
+              if isinstance(r.config, RunConfig) and r.config.dataset in TOKEN_DATASETS
+              and r.config.dataset != "stdlib_bytes"]
+    if not shards:
+        return
+    from .data.check import check_runs
+
+    root = args.data_root or (profile.data_root if profile else None)
+    _, problems = check_runs(shards, root, sweep.get("data_repeat", "refuse"))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SweepError(f"{args.sweep}: {problems[0]}{more}; see harness data check")
 
 
 def _dry_run_local(args, runs) -> None:
@@ -225,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
 
         meta = {k: sweep.get(k) for k in ("paper", "figure")}
         try:
+            _check_tokens(sweep, runs, args, profile)
             done = launch(runs, args.results, meta, args.executor, args.force, args.data_root,
                           args.checkpoint_every, profile, args.wait, args.micro_batch)
         except DataError as e:

@@ -242,12 +242,13 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                        **speed.row(samples_since_log / max(now - last_log, 1e-9))}
                 last_log, samples_since_log = now, 0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
-                    # The micro-batch is what memory holds (a GPT's logits: 32 × 1024 × 50304
-                    # floats are 6.6 GB); without one, 256 images or 32 token windows.
-                    eval_batch = micro_batch or (256 if first.dim() > 1 else 32)
+                    # eval_batches counts batches of 256 images or 32 token windows; they
+                    # are scored micro-batch by micro-batch where one is set (a GPT's
+                    # logits for 32 × 1024 tokens are 6.6 GB of floats).
+                    eval_batch = 256 if first.dim() > 1 else 32
                     row["eval_loss"], row["eval_accuracy"] = evaluate(
-                        model, data.test, eval_batch, device, eval_limit(cfg, eval_batch),
-                        rank, world)
+                        model, data.test, micro_batch or eval_batch, device,
+                        eval_limit(cfg, eval_batch), rank, world)
                 metric_rows.append(row)
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))

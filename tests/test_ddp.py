@@ -55,4 +55,7 @@ def test_two_gloo_ranks_match_one_process(tmp_path, micro_batch):
     assert got["loss"].to_numpy() == pytest.approx(want["loss"].to_numpy(), rel=1e-5)
     assert got["eval_loss"].iloc[-1] == pytest.approx(want["eval_loss"].iloc[-1], rel=1e-5)
     assert got["eval_accuracy"].iloc[-1] == pytest.approx(want["eval_accuracy"].iloc[-1])
+    # per-layer ‖g‖ is the whole global batch's gradient, accumulated and all-reduced
+    grads = [pd.read_parquet(d / "layers.parquet")["grad_norm"].to_numpy() for d in (ddp, single)]
+    assert grads[0] == pytest.approx(grads[1], rel=1e-4)
     assert not (ddp / "rank1").exists()  # only rank 0 writes results

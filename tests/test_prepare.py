@@ -191,3 +191,14 @@ def test_check_refuses_an_incomplete_imagenet(archives, tmp_path, capsys):
                                      "epochs": 1, "optimizer": "sgd", "lr": 0.1}))
     assert main(["data", "check", str(sweep), "--data-root", str(tmp_path / "root")]) == 2
     assert "train classes: found 3, run" in capsys.readouterr().err
+
+
+def test_run_refuses_to_read_shards_twice_before_creating_anything(tmp_path, capsys):
+    src, _ = _texts(tmp_path)
+    prepare_fineweb(tmp_path / "root", 1000, src, "bytes", shard_tokens=300, workers=1)
+    results = tmp_path / "results"
+    assert main(["run", _token_sweep(tmp_path, 6), "--scale", "paper", "--results",
+                 str(results), "--data-root", str(tmp_path / "root")]) == 2
+    err = capsys.readouterr().err
+    assert "train tokens: found 672" in err and "harness data check" in err
+    assert not results.exists()
