@@ -31,7 +31,7 @@ FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
 	kosson-figure-9 kosson-figure-10 kosson-figure-12 kosson-figure-14 kosson-figure-16 \
 	kosson-figure-17 kosson-figure-18 background-figure-1
 TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
-.PHONY: venv test lint list report figure-3 $(FIGURES) $(TABLES) bench bench-optim \
+.PHONY: venv test lint list report rehearse figure-3 $(FIGURES) $(TABLES) bench bench-optim \
 	bench-harness bench-analysis bench-loader \
 	bench-paper-size clean-venv
 
@@ -92,6 +92,14 @@ defazio-figure-1: venv
 # Chou Tables 2–5: mean ± std over seeds, beside the paper's numbers.
 chou-table-2 chou-table-3 chou-table-4 chou-table-5: chou-table-%: venv
 	$(call table,experiments/chou2025/table$*.yaml,--compare-paper)
+
+# Every paper-scale workload once at the paper's model size through a real local SLURM
+# (slurm/local/up.sh: Debian packages, root) as 2 DDP tasks, requeued once, evaluated:
+# the table -> docs/paper_scale.md.
+SLURM_DIR ?= /tmp/wdlab-slurm
+rehearse: venv
+	slurm/local/up.sh
+	SLURM_CONF=$(SLURM_DIR)/slurm.conf $(BIN)/python -m harness.rehearse
 
 # Measured ratios -> docs/benchmarks.md (benchmarks, not timed tests).
 bench: bench-optim bench-harness bench-loader bench-paper-size

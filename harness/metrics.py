@@ -21,9 +21,12 @@ METRICS_SCHEMA = pa.schema([
     ("loss", pa.float64()), ("samples_per_s", pa.float64()),
     ("model_tflops_per_s", pa.float64()), ("mfu", pa.float64()),
     ("eval_loss", pa.float64()), ("eval_accuracy", pa.float64()),
+    # Share of the wall time since the previous row spent waiting for the next batch: near 0
+    # unless the loader cannot keep up. Null in runs logged before it existed.
+    ("data_wait_fraction", pa.float64()),
 ])
 # Wall-clock columns: differ between any two runs, so resume-equality checks leave them out.
-TIMING_COLUMNS = ["samples_per_s", "model_tflops_per_s", "mfu"]
+TIMING_COLUMNS = ["samples_per_s", "model_tflops_per_s", "mfu", "data_wait_fraction"]
 LAYERS_SCHEMA = pa.schema([
     ("step", pa.int64()), ("layer", pa.string()), ("kind", pa.string()),
     ("normalized", pa.bool_()), ("weight_norm", pa.float64()), ("grad_norm", pa.float64()),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
+import signal
 import time
 from pathlib import Path
 
@@ -36,6 +38,9 @@ from .sweep import RunConfig
 DONE = "DONE"
 CHECKPOINT_SECONDS = 60 * float(os.environ.get("WDLAB_CHECKPOINT_MINUTES", "10"))
 PROGRESS = ".progress"  # [step, total], for the launcher's progress bar
+# Fault injection (make rehearse): rank 0 sends itself a time-limit warning (SIGUSR2) after
+# this step, so a run under SLURM checkpoints and requeues itself there; 0 = never.
+PREEMPT_AT_STEP = int(os.environ.get("WDLAB_PREEMPT_AT_STEP", "0"))
 
 
 def is_complete(run_dir: Path) -> bool:
@@ -186,6 +191,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     metric_rows: list[dict] = []
     start = 0
     had_checkpoint = (out_dir / checkpoint.CHECKPOINT).is_file()
+    # the size of the last checkpoint written or read, for DONE (rehearsals report it)
+    checkpoint_bytes = [(out_dir / checkpoint.CHECKPOINT).stat().st_size] if had_checkpoint \
+        else [None]
     state = checkpoint.load_or_discard(out_dir / checkpoint.CHECKPOINT, set_aside=writer)
     if distributed.any_rank(had_checkpoint and state is None, device):
         state = None  # a rank could not read it: every rank starts over, together
@@ -209,16 +217,19 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         checkpoint.save(out_dir / checkpoint.CHECKPOINT, {
             "step": next_step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "batches": batches.state_dict(), "rng": checkpoint.rng_state()})
+        checkpoint_bytes[0] = (out_dir / checkpoint.CHECKPOINT).stat().st_size
 
     started = last_log = time.perf_counter()
-    samples_since_log = 0
+    samples_since_log, data_wait = 0, 0.0
     report_every = max(total // 100, 1)
     model.train()
     with checkpoint.preemption_guard() as stop:
         for step in tqdm(range(start, total), desc=out_dir.name, disable=not progress,
                          leave=False, initial=start, total=total):
             schedule_groups(optimizer, step, total, cfg, warmup)
+            waited = time.perf_counter()
             x, y = next(batches)  # this rank's rows of the global batch
+            data_wait += time.perf_counter() - waited
             if mixup is not None:
                 x, y = mixup(x, y)
             optimizer.zero_grad(set_to_none=True)
@@ -239,8 +250,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                                                     report_group.get("momentum", cfg.momentum)),
                        "weight_decay": report_group["weight_decay"],
                        "loss": distributed.mean(loss.item(), device),
-                       **speed.row(samples_since_log / max(now - last_log, 1e-9))}
-                last_log, samples_since_log = now, 0
+                       **speed.row(samples_since_log / max(now - last_log, 1e-9)),
+                       "data_wait_fraction": data_wait / max(now - last_log, 1e-9)}
+                last_log, samples_since_log, data_wait = now, 0, 0.0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
                     # eval_batches counts batches of 256 images or 32 token windows; they
                     # are scored micro-batch by micro-batch where one is set (a GPT's
@@ -254,6 +266,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))
             # Rank 0's clock decides a timed checkpoint, so every rank takes it at one step;
             # one collective carries both flags.
+            if step + 1 == PREEMPT_AT_STEP and rank == 0:
+                signal.raise_signal(signal.SIGUSR2)
             timed = not checkpoint_every and rank == 0 and \
                 time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS
             stopping, due = distributed.any_rank_each([stop.requested is not None, timed], device)
@@ -270,6 +284,11 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     last = metric_rows[-1]
     # Identical on every rank under DDP (the test holds them to it).
     checksum = float(sum(p.detach().double().sum() for p in model.parameters()))
+    peaks = [[0.0] * world, [0.0] * world]  # MB per rank: process RSS, GPU memory
+    peaks[0][rank] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    if device.type == "cuda":
+        peaks[1][rank] = torch.cuda.max_memory_allocated(device) / 2**20
+    peaks = distributed.sum_over_ranks(peaks[0] + peaks[1], device)
     distributed.barrier()
     if not writer:
         return {"rank": rank, "final_loss": last["loss"], "param_checksum": checksum}
@@ -279,6 +298,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                "final_loss": last["loss"], "eval_loss": last.get("eval_loss"),
                "eval_accuracy": last.get("eval_accuracy"), "device": str(device),
                "world_size": world, "param_checksum": checksum,
+               "peak_rss_mb": [round(v) for v in peaks[:world]],
+               "peak_gpu_mb": [round(v) for v in peaks[world:]] if device.type == "cuda"
+               else None, "checkpoint_bytes": checkpoint_bytes[0],
                "torch": torch.__version__}
     atomic_write_text(json.dumps(summary, indent=2) + "\n", out_dir / DONE)
     (out_dir / checkpoint.CHECKPOINT).unlink(missing_ok=True)

@@ -194,7 +194,8 @@ CONFIG_KINDS = {"train": RunConfig, "simulation": SimConfig}
 RUN_KEYS = tuple(RunConfig.model_fields)
 META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales", "kind",
              "table", "paper_table",  # layout and paper values for `harness table`
-             "data_repeat")  # "allow": runs may read their data more than once (data check)
+             "data_repeat",  # "allow": runs may read their data more than once (data check)
+             "paper_params")  # the paper's parameter count (tests/test_paper_models.py)
 
 
 def config_class(sweep: dict) -> type[BaseModel]:

@@ -30,3 +30,16 @@ def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
                        image_size=image_size, patch_size=cfg.patch_size, norm=cfg.vit_norm,
                        activation=cfg.vit_activation, variant=cfg.gpt_variant,
                        block_output_scale=cfg.block_output_scale)
+
+
+def count_parameters(cfg) -> int:
+    """Parameters of the model a RunConfig names, built on the meta device (no memory, no
+    data): tied tensors once, MD gains included where the optimizer adds them later."""
+    import torch
+
+    from ..data import SHAPES, input_size
+
+    channels, classes, native = SHAPES[cfg.dataset]
+    with torch.device("meta"):
+        model = model_for(cfg, channels, classes, input_size(cfg) or native)
+    return sum(p.numel() for p in model.parameters())

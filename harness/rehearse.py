@@ -1,0 +1,198 @@
+"""`make rehearse`: every paper-scale workload once, at the paper's model size, through a real
+SLURM as 2 tasks joined by DDP (gloo), on generated data in the paper's on-disk format.
+
+A workload is a model family on a dataset (ResNet-50 on ImageNet, the Scion ViT, the
+modded-nanogpt GPT, ...): the first paper run of the first sweep that has it is taken as it
+is (model size, optimizer, schedule, recipe, precision), and only its length is cut: a global
+batch of 4 (2 per rank, micro-batches of 1: gradient accumulation too), 5 steps, evaluation
+on a few hundred images or 4 096 tokens at the end. After step 2 each run is sent SLURM's
+time-limit warning (USR2, by WDLAB_PREEMPT_AT_STEP): it checkpoints, requeues itself with
+`scontrol requeue` and resumes; it must finish with world size 2, resumed at step 2, evaluated
+and its Parquet written. The table goes to stdout and docs/paper_scale.md.
+
+    python -m harness.rehearse [--only defazio2025-resnet50-imagenet] [--results DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from .sweep import RunConfig, expand, load_sweep
+
+PROFILE = {"partition": "debug", "nodes": 1, "gpus_per_node": 2, "cpus_per_task": 1,
+           "mem_gb": 15, "time_min": 30, "array_parallelism": 1, "max_requeues": 3,
+           "micro_batch_size": 1}
+CUT = {"steps": 5, "epochs": None, "batch_size": 4, "warmup_steps": 1, "warmup_epochs": None,
+       "log_every": 1, "eval_every": None}
+DOC = Path("docs/paper_scale.md")
+PREEMPT_AT = 2  # the step after which each run is warned of its time limit and requeued
+
+
+def workloads() -> dict[str, tuple[str, RunConfig, dict]]:
+    """name -> (sweep file, the run to rehearse, the sweep) for every distinct workload."""
+    found: dict[str, tuple[str, RunConfig, dict]] = {}
+    for path in sorted(glob.glob("experiments/*/*.yaml")):
+        sweep = load_sweep(path)
+        if "paper" not in (sweep.get("scales") or {}) or sweep.get("kind") == "simulation":
+            continue
+        for run in expand(sweep, "paper"):
+            c = run.config
+            family = {"resnet": f"resnet{c.depth}", "vit": f"vit-{c.vit_norm}",
+                      "gpt": f"gpt-{c.gpt_variant}-{c.precision}"}[c.model]
+            name = f"{sweep['paper']}-{family}-{c.dataset}"
+            if not any(n.split("-", 1)[1] == name.split("-", 1)[1] for n in found):
+                found[name] = (path, c, sweep)
+    return found
+
+
+def rehearsal_config(cfg: RunConfig) -> dict:
+    cut = {**CUT, **({"eval_tokens": 4096, "eval_batches": 50} if cfg.dataset.startswith(
+        "fineweb") else {"eval_batches": 1})}
+    return {**cfg.model_dump(mode="json", exclude_defaults=True), **cut}
+
+
+def _progress(folder: Path) -> int:
+    try:
+        return json.loads((folder / ".progress").read_text())[0]
+    except (OSError, ValueError):
+        return 0
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(1)
+
+
+def _squeue_state(job: str) -> str:
+    return subprocess.run(["squeue", "-h", "-j", job, "-o", "%T"], capture_output=True,
+                          text=True).stdout.strip()
+
+
+def rehearse_one(name: str, cfg: RunConfig, data_root: Path, results: Path,
+                 profile: Path) -> dict:
+    """Submit, requeue once mid-run, wait, and measure one workload."""
+    from .cli import main as harness
+    from .models import count_parameters
+
+    sweep_file = results / f"{name}.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": f"rehearse-{name}", "paper": "rehearsal",
+                                          "scales": {"paper": rehearsal_config(cfg)}}))
+    (run,) = expand(sweep_file, "paper")
+    folder = results / run.sweep / "paper" / run.run_id
+    started = time.time()
+    os.environ["WDLAB_PREEMPT_AT_STEP"] = str(PREEMPT_AT)  # the job inherits it (sbatch)
+    try:
+        code = harness(["run", str(sweep_file), "--scale", "paper", "--results", str(results),
+                        "--cluster", str(profile), "--data-root", str(data_root)])
+    finally:
+        del os.environ["WDLAB_PREEMPT_AT_STEP"]
+    if code:
+        raise RuntimeError(f"{name}: harness run exited {code}")
+    job = json.loads((folder / "job.json").read_text())["job_id"]
+    # At step PREEMPT_AT the job gets a time-limit warning, checkpoints and requeues itself;
+    # SLURM then holds it (BeginTime) for a while: release it as soon as it is pending.
+    _wait(lambda: _squeue_state(job) == "PENDING" and (folder / "checkpoint.pt").exists()
+          or (folder / "DONE").exists(), 900, f"{name} to requeue itself")
+    if not (folder / "DONE").exists():
+        subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
+    _wait(lambda: (folder / "DONE").exists() or _squeue_state(job) in ("", "FAILED"), 1200,
+          f"{name} DONE")
+    if not (folder / "DONE").exists():
+        raise RuntimeError(f"{name}: job {job} ended without DONE (logs in "
+                           f"{results / run.sweep / 'paper' / '.submitit'})")
+    done = json.loads((folder / "DONE").read_text())
+    import pandas as pd
+
+    metrics = pd.read_parquet(folder / "metrics.parquet")
+    train_rows = metrics[metrics["eval_loss"].isna()].iloc[1:]  # not warm-up, not eval
+    seconds_per_step = float(CUT["batch_size"] / train_rows["samples_per_s"].median())
+    checks = {"world size 2": done["world_size"] == 2,
+              "resumed after requeue": done["resumed_from"] == PREEMPT_AT,
+              "evaluated": metrics["eval_loss"].notna().iloc[-1],
+              "all steps logged": len(metrics) == CUT["steps"]}
+    return {"workload": name, "model": f"{cfg.model} {cfg.depth}×{cfg.width}",
+            "params": count_parameters(cfg), "s_per_step": seconds_per_step,
+            "peak_rss_gb": [r / 1024 for r in done.get("peak_rss_mb", [])],
+            "checkpoint_gb": (done.get("checkpoint_bytes") or 0) / 1024**3,
+            "data_wait": float(train_rows["data_wait_fraction"].median()),
+            "wall_s": time.time() - started, "resumed_from": done["resumed_from"],
+            "ok": all(checks.values()), "failed": [k for k, v in checks.items() if not v]}
+
+
+def table(rows: list[dict]) -> str:
+    """docs/paper_scale.md: one row per workload."""
+    lines = ["# Paper scale, rehearsed", "",
+             "Generated by `make rehearse` (`python -m harness.rehearse`): each paper-scale "
+             "workload at the paper's model size, optimizer, schedule and recipe, on generated "
+             "data in the paper's format, through the local SLURM (`slurm/local/up.sh`) as 2 "
+             "tasks joined by DDP (gloo, 1 CPU each), global batch 4 in micro-batches of 1, "
+             f"{CUT['steps']} steps, requeued once mid-run, evaluated at the end. Times are "
+             "2-core CPU times: they show the path works, not how fast a GPU runs it.", "",
+             "| workload | sweep | model | parameters (paper) | s/step | peak RSS per rank | "
+             "checkpoint | data wait | resumed at | result |", "|" + "---|" * 10]
+    for r in rows:
+        if "params" not in r:
+            lines.append(f"| {r['workload']} | {r.get('sweep', '')} | | | | | | | | "
+                         f"FAIL: {'; '.join(r['failed'])} |")
+            continue
+        paper = r.get("paper_params")
+        ratio = f" ({paper / 1e6:.1f}M, {r['params'] / paper:.3f}×)" if paper else \
+            " (paper: not stated)"
+        rss = " / ".join(f"{g:.1f}" for g in r["peak_rss_gb"]) + " GB"
+        verdict = "pass" if r["ok"] else "FAIL: " + ", ".join(r["failed"])
+        lines.append(f"| {r['workload']} | {r['sweep']} | {r['model']} | "
+                     f"{r['params'] / 1e6:.1f}M{ratio} | {r['s_per_step']:.1f} | {rss} | "
+                     f"{r['checkpoint_gb']:.2f} GB | {r['data_wait']:.0%} | "
+                     f"step {r['resumed_from']} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="harness rehearse", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", action="append", help="workload name(s) to rehearse")
+    parser.add_argument("--results", default=os.environ.get("WDLAB_REHEARSAL",
+                                                            "/tmp/wdlab-rehearsal"))
+    parser.add_argument("--doc", default=str(DOC), help="where the table goes ('' = nowhere)")
+    args = parser.parse_args(argv)
+    if not os.environ.get("SLURM_CONF"):
+        print("error: no SLURM: start slurm/local/up.sh and export SLURM_CONF", file=sys.stderr)
+        return 2
+    from .data.fake import paper_format_data
+
+    results = Path(args.results).resolve()
+    results.mkdir(parents=True, exist_ok=True)
+    data_root = paper_format_data(results / "data")
+    profile = results / "profile.yaml"
+    profile.write_text(yaml.safe_dump({**PROFILE, "data_root": str(data_root)}))
+    chosen = {n: w for n, w in workloads().items() if not args.only or n in args.only}
+    rows = []
+    for name, (sweep_path, cfg, sweep) in chosen.items():
+        print(f"rehearsing {name} (from {sweep_path}) ...", flush=True)
+        try:
+            row = rehearse_one(name, cfg, data_root, results, profile)
+        except (RuntimeError, TimeoutError) as e:
+            row = {"workload": name, "ok": False, "failed": [str(e)]}
+        row.update(sweep=sweep_path, paper_params=(sweep.get("paper_params")))
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    text = table(rows)
+    print(text)
+    if args.doc:
+        Path(args.doc).write_text(text)
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
