@@ -33,7 +33,7 @@ FIGURES := defazio-figure-1 defazio-figure-2 defazio-figure-3 defazio-figure-4 \
 TABLES := chou-table-2 chou-table-3 chou-table-4 chou-table-5
 .PHONY: venv test lint list report rehearse figure-3 $(FIGURES) $(TABLES) bench bench-optim \
 	bench-harness bench-analysis bench-loader \
-	bench-paper-size clean-venv
+	bench-paper-size gpu-check clean-venv
 
 venv: $(STAMP)
 
@@ -120,6 +120,11 @@ bench-loader: venv
 # Defazio Fig. 4's paper-size GPT (162M) in the harness vs a bare loop: peak RSS, s/step.
 bench-paper-size: venv
 	$(BIN)/python benchmarks/bench_paper_size.py
+
+# The CUDA paths (bf16, channels_last, torch.compile) of ResNet-50, ViT-S/16 and the 124M
+# GPT, and the corrected optimizers' step times, on a GPU (tiny shapes on a CPU).
+gpu-check: venv
+	$(BIN)/python benchmarks/gpu_check.py
 
 # Only the analysis load time: 100 runs × 10 000 steps × 50 layers, generated.
 bench-analysis: venv

@@ -62,6 +62,10 @@ class RunConfig(BaseModel):
         "llama", description="gpt: Llama-3 style or modded-nanogpt style (ReLU², QK-norm, tied)")
     block_output_scale: Literal["none", "inverse_depth", "inverse_sqrt_2depth"] = Field(
         "none", description="gpt: residual branches' output × α, 1/L or √(1/(2L)) (Kosson F16)")
+    tie_head: bool = Field(False, description="gpt llama: the output head is the embedding "
+                           "matrix (modded always ties)")
+    separate_qkv: bool = Field(False, description="gpt: q, k, v as three matrices, not one")
+    sqrt2_relu2: bool = Field(False, description="gpt modded: (√2·relu(x))² (Pethick's Scion)")
     batch_size: int = Field(128, gt=0)
     steps: int | None = Field(None, gt=0)
     epochs: float | None = Field(None, gt=0)
@@ -151,6 +155,10 @@ class RunConfig(BaseModel):
             raise ValueError("gpt_variant applies to model gpt")
         if self.model != "gpt" and self.block_output_scale != "none":
             raise ValueError("block_output_scale applies to model gpt")
+        if self.model != "gpt" and (self.tie_head or self.separate_qkv):
+            raise ValueError("tie_head / separate_qkv apply to model gpt")
+        if self.sqrt2_relu2 and (self.model, self.gpt_variant) != ("gpt", "modded"):
+            raise ValueError("sqrt2_relu2 applies to model gpt with gpt_variant modded")
         if self.optimizer == "scionc" and self.c2 is None:
             raise ValueError("optimizer scionc needs c2 (the steady-state norm² C²)")
         if self.correct_output and self.optimizer != "scionc":

@@ -11,7 +11,8 @@ from .vit import vit
 MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit}
 # Options (image side, patch, block variant) each constructor takes besides depth and width.
 TAKES_OPTIONS = {"vit": ("image_size", "patch_size", "norm", "activation"),
-                 "gpt": ("variant", "block_output_scale")}
+                 "gpt": ("variant", "block_output_scale", "tie_head", "separate_qkv",
+                         "sqrt2_relu2")}
 
 
 def build_model(name: str, depth: int, width: int, in_channels: int, num_classes: int,
@@ -29,7 +30,8 @@ def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
     return build_model(cfg.model, cfg.depth, cfg.width, channels, num_classes,
                        image_size=image_size, patch_size=cfg.patch_size, norm=cfg.vit_norm,
                        activation=cfg.vit_activation, variant=cfg.gpt_variant,
-                       block_output_scale=cfg.block_output_scale)
+                       block_output_scale=cfg.block_output_scale, tie_head=cfg.tie_head,
+                       separate_qkv=cfg.separate_qkv, sqrt2_relu2=cfg.sqrt2_relu2)
 
 
 def count_parameters(cfg) -> int:

@@ -2,10 +2,12 @@
 4 × 128 on bytes, to the papers' 12 × 768):
 
 - "llama" (Defazio §6's 120M family): pre-RMSNorm blocks, rotary position embeddings, SwiGLU
-  MLP, no biases, untied output head.
+  MLP, no biases, output head untied (`tie_head` shares the embedding: 12 × 768 is then
+  123.6M, Defazio's "120M"; untied 162.2M).
 - "modded" (modded-nanogpt's 124M, which Chou Fig. 4 trains with Scion): RMSNorm without
   gains, rotary + QK-norm, ReLU² MLP of 4·width, zero-initialized output projections, heads
-  of 128 channels, output head tied to the embedding.
+  of 128 channels, output head tied to the embedding. `separate_qkv` and `sqrt2_relu2` give
+  Pethick et al.'s Scion version of it (c_q/c_k/c_v; (√2·relu)²), which Chou et al. ran.
 
 `block_output_scale` multiplies every residual branch's output by α before it is added
 (Kosson 2026 Fig. 16), with L = `depth` (the number of blocks): "inverse_depth" α = 1/L,
@@ -32,15 +34,27 @@ def rotary(x: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
 
 
 class Attention(nn.Module):
-    def __init__(self, width: int, heads: int, qk_norm: bool = False):
+    """Causal self-attention; q, k, v from one fused matrix, or from three (`separate_qkv`:
+    modded-nanogpt's c_q/c_k/c_v, so Scion's Spectral step orthogonalizes each one)."""
+
+    def __init__(self, width: int, heads: int, qk_norm: bool = False,
+                 separate_qkv: bool = False):
         super().__init__()
         self.heads, self.qk_norm = heads, qk_norm
-        self.qkv = nn.Linear(width, 3 * width, bias=False)
+        if separate_qkv:
+            self.q, self.k, self.v = (nn.Linear(width, width, bias=False) for _ in range(3))
+        else:
+            self.qkv = nn.Linear(width, 3 * width, bias=False)
         self.proj = nn.Linear(width, width, bias=False)
 
     def forward(self, x):
         b, t, c = x.shape
-        q, k, v = self.qkv(x).view(b, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        if hasattr(self, "qkv"):
+            q, k, v = self.qkv(x).view(b, t, 3, self.heads, c // self.heads).permute(
+                2, 0, 3, 1, 4)
+        else:
+            q, k, v = (m(x).view(b, t, self.heads, c // self.heads).transpose(1, 2)
+                       for m in (self.q, self.k, self.v))
         if self.qk_norm:
             q, k = F.rms_norm(q, q.shape[-1:]), F.rms_norm(k, k.shape[-1:])
         y = F.scaled_dot_product_attention(rotary(q), rotary(k), v, is_causal=True)
@@ -59,13 +73,17 @@ class SwiGLU(nn.Module):
 
 
 class ReLU2(nn.Module):
-    def __init__(self, width: int, hidden: int):
+    """relu(x)², or (√2·relu(x))² with `sqrt2` (Pethick et al.'s Scion modded-nanogpt)."""
+
+    def __init__(self, width: int, hidden: int, sqrt2: bool = False):
         super().__init__()
         self.up = nn.Linear(width, hidden, bias=False)
         self.down = nn.Linear(hidden, width, bias=False)
+        self.gain = 2.0 if sqrt2 else None  # (√2·r)² = 2·r²
 
     def forward(self, x):
-        return self.down(F.relu(self.up(x)).square())
+        h = F.relu(self.up(x)).square()
+        return self.down(h if self.gain is None else self.gain * h)
 
 
 BLOCK_OUTPUT_SCALES = {  # name -> α(L); None: no multiplication (the default)
@@ -77,15 +95,16 @@ BLOCK_OUTPUT_SCALES = {  # name -> α(L); None: no multiplication (the default)
 
 class Block(nn.Module):
     def __init__(self, width: int, heads: int, variant: str = "llama",
-                 alpha: float | None = None):
+                 alpha: float | None = None, separate_qkv: bool = False,
+                 sqrt2_relu2: bool = False):
         super().__init__()
         modded = variant == "modded"
         self.alpha = alpha  # residual-branch output multiplier; None = none
         self.attn_norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.mlp_norm = nn.RMSNorm(width, elementwise_affine=not modded)
-        self.attn = Attention(width, heads, qk_norm=modded)
+        self.attn = Attention(width, heads, qk_norm=modded, separate_qkv=separate_qkv)
         # Llama's 8/3·width SwiGLU hidden size, rounded up to a multiple of 64; ReLU² at 4·width.
-        self.mlp = ReLU2(width, 4 * width) if modded else \
+        self.mlp = ReLU2(width, 4 * width, sqrt2_relu2) if modded else \
             SwiGLU(width, 64 * -(-(8 * width // 3) // 64))
 
     def forward(self, x):
@@ -102,7 +121,9 @@ class GPT(nn.Module):
     hidden_linears_are_normalized = True
 
     def __init__(self, vocab: int, width: int, depth: int, heads: int | None = None,
-                 variant: str = "llama", block_output_scale: str = "none"):
+                 variant: str = "llama", block_output_scale: str = "none",
+                 tie_head: bool = False, separate_qkv: bool = False,
+                 sqrt2_relu2: bool = False):
         super().__init__()
         if variant not in ("llama", "modded"):
             raise ValueError(f"gpt variant {variant!r}; allowed: llama, modded")
@@ -116,7 +137,8 @@ class GPT(nn.Module):
         if width % heads or (width // heads) % 2:
             raise ValueError(f"gpt width {width} must split into {heads} heads of even size")
         self.embed = nn.Embedding(vocab, width)
-        self.blocks = nn.ModuleList(Block(width, heads, variant, alpha) for _ in range(depth))
+        self.blocks = nn.ModuleList(Block(width, heads, variant, alpha, separate_qkv, sqrt2_relu2)
+                                    for _ in range(depth))
         self.norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.head = nn.Linear(width, vocab, bias=False)
         for name, p in self.named_parameters():
@@ -126,7 +148,7 @@ class GPT(nn.Module):
                 nn.init.normal_(p, std=0.02 / (2 * depth) ** 0.5 if alpha is None else 0.02)
                 if modded:
                     nn.init.zeros_(p)  # each block starts as the identity
-        if modded:
+        if modded or tie_head:
             self.head.weight = self.embed.weight  # one matrix: Scion's Sign layer, Chou §3.1
 
     def forward(self, tokens):
@@ -137,6 +159,8 @@ class GPT(nn.Module):
 
 
 def gpt(depth: int, width: int, in_channels: int = 256, num_classes: int = 256,
-        variant: str = "llama", block_output_scale: str = "none") -> GPT:
+        variant: str = "llama", block_output_scale: str = "none", tie_head: bool = False,
+        separate_qkv: bool = False, sqrt2_relu2: bool = False) -> GPT:
     """Registry constructor: for token data `num_classes` is the vocabulary size."""
-    return GPT(num_classes, width, depth, variant=variant, block_output_scale=block_output_scale)
+    return GPT(num_classes, width, depth, variant=variant, block_output_scale=block_output_scale,
+               tie_head=tie_head, separate_qkv=separate_qkv, sqrt2_relu2=sqrt2_relu2)
