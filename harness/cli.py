@@ -51,10 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="print the runs a sweep means; no side effects")
     sweep_args(plan)
     plan.add_argument("--cost", action="store_true",
-                      help="add steps, PFLOPs and GPU-hours per run (counts one forward pass)")
-    plan.add_argument("--gpu-tflops", type=float, default=989.0,
-                      help="peak TFLOP/s of one GPU (default: H100 dense bf16)")
-    plan.add_argument("--mfu", type=float, default=0.4, help="assumed model FLOP utilization")
+                      help="add parameters, steps, PFLOPs and GPU-hours per run (counts one "
+                           "forward pass on the meta device)")
+    plan.add_argument("--cluster", default=None, metavar="PROFILE",
+                      help="price on the profile's gpu, with its cpus_per_task as decoders")
+    plan.add_argument("--gpu", default=None, help="GPU name for the peak (H100, A100, ...; "
+                      "default: the profile's gpu, else H100)")
+    plan.add_argument("--gpu-tflops", type=float, default=None,
+                      help="peak TFLOP/s of one GPU (default: the GPU's datasheet dense peak "
+                           "for the run's precision: bf16, or TF32 for fp32)")
+    plan.add_argument("--mfu", type=float, default=None,
+                      help="model FLOP utilization (default: a cited one for the workload, "
+                           "else 40 %%, said per run)")
     params = sub.add_parser("params", help="print every tensor's group, decay, lr and oracle")
     sweep_args(params)
     status = sub.add_parser("status", help="table of runs: state, step, loss, job, error")
@@ -86,7 +94,9 @@ def _dry_run(args, runs, profile) -> None:
     from .launch import pending
 
     todo = pending(runs, args.results, args.force)
-    hours = sum(run_cost(r.config)["gpu_hours"] for r in todo if isinstance(r.config, RunConfig))
+    gpu = profile.gpu or "H100"
+    hours = sum(run_cost(r.config, gpu=gpu, workers_per_gpu=profile.cpus_per_task - 1)
+                ["gpu_hours"] for r in todo if isinstance(r.config, RunConfig))
     print(f"would submit 1 array of {len(todo)} task(s) (of {len(runs)} runs; the rest are "
           f"complete) with: partition={profile.partition} nodes={profile.nodes} "
           f"gpus_per_node={profile.gpus_per_node} cpus_per_task={profile.cpus_per_task} "
@@ -94,8 +104,8 @@ def _dry_run(args, runs, profile) -> None:
           f"array_parallelism={profile.array_parallelism} max_requeues={profile.max_requeues}"
           + "".join(f" {k}={v}" for k in ("account", "qos", "constraint")
                     if (v := getattr(profile, k))))
-    print(f"estimated {hours:.4g} GPU-hours at 40% MFU of an H100 "
-          "(harness plan --cost for per-run numbers and other GPUs)")
+    print(f"estimated {hours:.4g} GPU-hours on {gpu} (harness plan --cost --cluster PROFILE "
+          "for per-run numbers, the MFU assumed and where it comes from)")
 
 
 def _executor(args) -> str:
@@ -165,7 +175,14 @@ def _plan(args, sweep, runs) -> None:
           f"{sweep['name']}/{args.scale}/")
     varying = [k for k in type(runs[0].config).model_fields
                if len({getattr(r.config, k) for r in runs}) > 1]
-    total = 0.0
+    profile = None
+    if args.cost and args.cluster:
+        from .profile import load_profile
+
+        profile = load_profile(args.cluster)
+    gpu = args.gpu or (profile.gpu if profile and profile.gpu else "H100")
+    workers = profile.cpus_per_task - 1 if profile else None
+    total, sources = 0.0, set()
     for r in runs:
         state = "done" if is_complete(run_dir(args.results, r)) else "todo"
         shown = varying or ["model", "dataset", "optimizer", "lr", "weight_decay"]
@@ -173,14 +190,21 @@ def _plan(args, sweep, runs) -> None:
         if args.cost and isinstance(r.config, RunConfig):
             from .cost import run_cost
 
-            c = run_cost(r.config, args.gpu_tflops, args.mfu)
+            c = run_cost(r.config, args.gpu_tflops, args.mfu, gpu, workers)
             total += c["gpu_hours"]
-            cost = f"  steps={c['steps']}  {c['pflops']:.3g} PFLOP  {c['gpu_hours']:.3g} GPU-h"
+            sources.add(f"{c['mfu']:.0%} MFU ({c['mfu_source']})")
+            cost = (f"  params={c['params'] / 1e6:.1f}M  steps={c['steps']}  "
+                    f"{c['pflops']:.3g} PFLOP  {c['precision']}@{c['peak_tflops']:g}TF  "
+                    f"{c['mfu']:.0%} MFU ({c['mfu_source']})  {c['gpu_hours']:.3g} GPU-h"
+                    + ("  LOADER-BOUND" if c["loader_bound"] else ""))
         print(f"  {r.run_id}  {state:4}  " + "  ".join(f"{k}={getattr(r.config, k)}"
                                                         for k in shown) + cost)
     if args.cost:
-        print(f"total: {total:.4g} GPU-hours at {args.mfu:.0%} MFU of "
-              f"{args.gpu_tflops:g} TFLOP/s")
+        loader = (f"; ImageNet runs held to {workers} decoding cores per GPU at make "
+                  "bench-loader's img/s per core" if workers else "")
+        print(f"total: {total:.4g} GPU-hours on {gpu}, at {', '.join(sorted(sources))}"
+              f"{loader}. Cited rates: harness/cost.py CITED_RATES; 'assumed' is a guess, not a "
+              "measurement")
 
 
 def main(argv: list[str] | None = None) -> int:

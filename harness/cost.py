@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
+from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -34,17 +36,24 @@ def forward_flops(model: str, depth: int, width: int, dataset: str, size: int | 
     return float(counter.get_total_flops())
 
 
-# Dense bf16 peak TFLOP/s by GPU name (vendor datasheets); $WDLAB_PEAK_TFLOPS overrides.
-PEAK_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0}
+# Dense (no sparsity) peak TFLOP/s by GPU name, (bf16, tf32), from the vendors' datasheets.
+# fp32 runs on a GPU use TF32 tensor cores (harness/run.py turns them on, as nanoGPT does).
+PEAK_TFLOPS = {"H200": (989.0, 494.0), "H100": (989.0, 494.0), "A100": (312.0, 156.0),
+               "L40S": (362.0, 183.0), "A10": (125.0, 62.5)}
 
 
-def peak_tflops(device: torch.device) -> float | None:
+def gpu_peak(name: str, precision: str = "bf16") -> float | None:
+    """The peak for a GPU name (any spelling containing a key: "NVIDIA H100 80GB HBM3")."""
+    peaks = next((v for k, v in PEAK_TFLOPS.items() if k.lower() in name.lower()), None)
+    return None if peaks is None else peaks[0 if precision == "bf16" else 1]
+
+
+def peak_tflops(device: torch.device, precision: str = "bf16") -> float | None:
     if os.environ.get("WDLAB_PEAK_TFLOPS"):
         return float(os.environ["WDLAB_PEAK_TFLOPS"])
     if device.type != "cuda":
         return None  # CPUs have no meaningful datasheet peak: MFU left empty
-    name = torch.cuda.get_device_name(device)
-    return next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), None)
+    return gpu_peak(torch.cuda.get_device_name(device), precision)
 
 
 class Throughput:
@@ -54,7 +63,7 @@ class Throughput:
     def __init__(self, cfg: RunConfig, device: torch.device, world: int = 1):
         self.flops_per_sample = 3 * forward_flops(cfg.model, cfg.depth, cfg.width, cfg.dataset,
                                                   input_size(cfg), cfg.patch_size)
-        peak = peak_tflops(device)
+        peak = peak_tflops(device, cfg.precision)
         self.peak = peak * world if peak else None  # samples/s counts every rank's samples
 
     def row(self, samples_per_s: float) -> dict:
@@ -63,7 +72,33 @@ class Throughput:
                 "mfu": tflops / self.peak if self.peak else None}
 
 
-def run_cost(cfg: RunConfig, gpu_tflops: float = H100_BF16_TFLOPS, mfu: float = 0.4) -> dict:
+# Published throughputs of paper workloads on one GPU: (model, depth, precision) ->
+# (samples/s, GPU, source). The MFU they imply (with our FLOP count) prices those workloads.
+CITED_RATES = {
+    ("resnet", 50, "bf16"): (2470, "A100", "NVIDIA DeepLearningExamples ResNet50 v1.5 (PyTorch),"
+                             " 1× A100 80GB, mixed precision"),
+    ("resnet", 50, "fp32"): (938, "A100", "NVIDIA DeepLearningExamples ResNet50 v1.5 (PyTorch),"
+                             " 1× A100 80GB, TF32"),
+}
+ASSUMED_MFU = 0.4
+# Images per second one decoding core gives (make bench-loader writes them here).
+LOADER_RATES = Path(__file__).resolve().parents[1] / "docs" / "loader_rates.json"
+
+
+def loader_rate(cfg: RunConfig) -> float | None:
+    """Images/s per decoding core for this run's recipe, as bench-loader measured it."""
+    if cfg.dataset != "imagenet" or not LOADER_RATES.is_file():
+        return None
+    rates = json.loads(LOADER_RATES.read_text())
+    return rates["vit" if cfg.randaugment else "resnet"]
+
+
+def run_cost(cfg: RunConfig, gpu_tflops: float | None = None, mfu: float | None = None,
+             gpu: str = "H100", workers_per_gpu: int | None = None) -> dict:
+    """Steps, parameters, PFLOPs and GPU-hours of one run. The peak is the GPU's for the run's
+    precision (or `gpu_tflops`); the MFU is `mfu`, else a cited one for the workload, else
+    ASSUMED_MFU (the result says which). With `workers_per_gpu` decoding cores, ImageNet runs
+    are held to what they can decode (bench-loader's img/s per core)."""
     size = input_size(cfg)
     if cfg.steps is not None:
         steps = cfg.steps
@@ -71,7 +106,25 @@ def run_cost(cfg: RunConfig, gpu_tflops: float = H100_BF16_TFLOPS, mfu: float = 
         steps = round(cfg.epochs * TRAIN_SIZE[cfg.dataset] / cfg.batch_size)
     else:
         raise ValueError(f"dataset {cfg.dataset}: give steps, not epochs, for a cost estimate")
-    flops = 3 * forward_flops(cfg.model, cfg.depth, cfg.width, cfg.dataset, size,
-                              cfg.patch_size) * cfg.batch_size * steps
-    return {"steps": steps, "pflops": flops / 1e15,
-            "gpu_hours": flops / (gpu_tflops * 1e12 * mfu) / 3600}
+    per_sample = 3 * forward_flops(cfg.model, cfg.depth, cfg.width, cfg.dataset, size,
+                                   cfg.patch_size)
+    flops = per_sample * cfg.batch_size * steps
+    peak = gpu_tflops or gpu_peak(gpu, cfg.precision) or H100_BF16_TFLOPS
+    cited = CITED_RATES.get((cfg.model, cfg.depth, cfg.precision))
+    if mfu is not None:
+        source = "given"
+    elif cited and cfg.dataset == "imagenet":
+        rate, on, source = cited
+        mfu = rate * per_sample / (gpu_peak(on, cfg.precision) * 1e12)
+    else:
+        mfu, source = ASSUMED_MFU, "assumed"
+    compute_s = flops / (peak * 1e12 * mfu)
+    rate = loader_rate(cfg)
+    loader_s = (cfg.batch_size * steps / (rate * workers_per_gpu)
+                if rate and workers_per_gpu else 0.0)
+    from .models import count_parameters
+
+    return {"steps": steps, "params": count_parameters(cfg), "pflops": flops / 1e15,
+            "peak_tflops": peak, "precision": cfg.precision, "mfu": mfu, "mfu_source": source,
+            "loader_bound": loader_s > compute_s,
+            "gpu_hours": max(compute_s, loader_s) / 3600}

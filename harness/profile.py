@@ -29,6 +29,8 @@ class ClusterProfile(BaseModel):
     array_parallelism: int = Field(8, gt=0)
     max_requeues: int = Field(3, ge=0)
     data_root: str | None = None
+    gpu: str | None = Field(None, description="GPU model, for harness plan --cost (H100, A100, "
+                            "...)")
     micro_batch_size: int | None = Field(
         None, gt=0, description="rows per forward/backward on each GPU; the global batch is "
         "the sweep's, reached by gradient accumulation (None: each GPU's whole share)")

@@ -160,6 +160,11 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     # that range (measured: a mini GPT under Scion fell from 80 to 5 samples/s). Flush them.
     torch.set_flush_denormal(True)
     writer = rank == 0  # only rank 0 writes files
+    if device.type == "cuda" and cfg.precision == "fp32":
+        # TF32 tensor cores for fp32 matmuls and convolutions, as nanoGPT and NVIDIA's
+        # references train (`harness plan --cost` prices fp32 runs at the TF32 peak).
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(cfg.seed)
 
     size = input_size(cfg)
