@@ -202,7 +202,9 @@ def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profi
     folders = [_prepare(run, results, meta, force) for run in todo]
     task = slurm.SlurmTrain(profile.max_requeues, micro_batch)
     with ex.batch():
-        jobs = [ex.submit(task, run.config, folder, data_root, checkpoint_every)
+        # Plain data, not the pydantic object: a job still queued when the harness is
+        # upgraded rebuilds its config with the new code (new keys take their defaults).
+        jobs = [ex.submit(task, run.config.model_dump(), folder, data_root, checkpoint_every)
                 for run, folder in zip(todo, folders)]
     for job, folder in zip(jobs, folders):
         slurm.record_job(folder, job.job_id)

@@ -103,8 +103,15 @@ def rehearse_one(name: str, cfg: RunConfig, data_root: Path, results: Path,
     job = json.loads((folder / "job.json").read_text())["job_id"]
     # At step PREEMPT_AT the job gets a time-limit warning, checkpoints and requeues itself;
     # SLURM then holds it (BeginTime) for a while: release it as soon as it is pending.
-    _wait(lambda: _squeue_state(job) == "PENDING" and (folder / "checkpoint.pt").exists()
-          or (folder / "DONE").exists(), 900, f"{name} to requeue itself")
+    def requeued() -> bool:
+        state = _squeue_state(job)
+        if not state and not (folder / "DONE").exists():
+            raise RuntimeError(f"{name}: job {job} ended before its requeue (logs in "
+                               f"{results / run.sweep / 'paper' / '.submitit'})")
+        return state == "PENDING" and (folder / "checkpoint.pt").exists() or \
+            (folder / "DONE").exists()
+
+    _wait(requeued, 900, f"{name} to requeue itself")
     if not (folder / "DONE").exists():
         subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
     _wait(lambda: (folder / "DONE").exists() or _squeue_state(job) in ("", "FAILED"), 1200,

@@ -61,6 +61,10 @@ class SlurmTrain:
 
     def __call__(self, config, folder: Path, data_root, checkpoint_every):
         from .run import train
+        from .sweep import RunConfig
+
+        if isinstance(config, dict):  # submitted as plain data (launch._submit_slurm)
+            config = RunConfig.model_validate(config)
 
         if int(os.environ.get("SLURM_NTASKS", "1")) > 1:  # one task per GPU: DDP
             import submitit
