@@ -244,7 +244,10 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
             is_last = step == total - 1
             logging = step % cfg.log_every == 0 or is_last
             if logging:
-                layers.before_step(step)
+                layers.before_step(step)  # the loss gradient as it is, before clipping
+            if cfg.grad_clip_norm is not None:  # DDP: gradients are all-reduced already
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip_norm,
+                                               foreach=True)
             optimizer.step()
             samples_since_log += len(y) * world
             if logging:

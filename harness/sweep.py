@@ -55,8 +55,12 @@ class RunConfig(BaseModel):
     randaugment: str | None = Field(None, pattern=r"^rand(-[a-z]+[0-9.]+)*$")
     mixup: float = Field(0.0, ge=0, description="Mixup Beta(α, α); 0 = off")
     # ViT block variant: Chou §3.2 trains Scion on RMSNorm + √2·GELU.
-    vit_norm: Literal["layernorm", "rmsnorm"] = "layernorm"
+    vit_norm: Literal["layernorm", "rmsnorm", "rmsnorm_nogain"] = "layernorm"
     vit_activation: Literal["gelu", "sqrt2_gelu"] = "gelu"
+    vit_init: Literal["timm", "jax"] = Field(
+        "timm", description="vit: timm's init, or big_vision's (jax: zero head, xavier)")
+    grad_clip_norm: float | None = Field(None, gt=0, description="clip the global gradient "
+                                         "norm to this before each step (big_vision: 1.0)")
     torch_compile: bool = Field(False, description="torch.compile the forward pass")
     gpt_variant: Literal["llama", "modded"] = Field(
         "llama", description="gpt: Llama-3 style or modded-nanogpt style (ReLU², QK-norm, tied)")
@@ -146,8 +150,9 @@ class RunConfig(BaseModel):
         if self.dataset != "imagenet" and (self.randaugment or self.crop_scale_min != 0.08):
             raise ValueError("randaugment / crop_scale_min apply to dataset imagenet (file "
                              "transforms); in-memory sets use augment: crop")
-        if self.model != "vit" and (self.vit_norm, self.vit_activation) != ("layernorm", "gelu"):
-            raise ValueError("vit_norm / vit_activation apply to model vit")
+        if self.model != "vit" and (self.vit_norm, self.vit_activation, self.vit_init) != (
+                "layernorm", "gelu", "timm"):
+            raise ValueError("vit_norm / vit_activation / vit_init apply to model vit")
         if self.eval_tokens is not None and self.dataset not in TOKEN_DATASETS:
             raise ValueError(f"eval_tokens applies to token datasets ({', '.join(TOKEN_DATASETS)})"
                              "; image sets use eval_batches")

@@ -10,7 +10,7 @@ from .vit import vit
 
 MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit}
 # Options (image side, patch, block variant) each constructor takes besides depth and width.
-TAKES_OPTIONS = {"vit": ("image_size", "patch_size", "norm", "activation"),
+TAKES_OPTIONS = {"vit": ("image_size", "patch_size", "norm", "activation", "init"),
                  "gpt": ("variant", "block_output_scale", "tie_head", "separate_qkv",
                          "sqrt2_relu2")}
 
@@ -31,7 +31,8 @@ def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
                        image_size=image_size, patch_size=cfg.patch_size, norm=cfg.vit_norm,
                        activation=cfg.vit_activation, variant=cfg.gpt_variant,
                        block_output_scale=cfg.block_output_scale, tie_head=cfg.tie_head,
-                       separate_qkv=cfg.separate_qkv, sqrt2_relu2=cfg.sqrt2_relu2)
+                       separate_qkv=cfg.separate_qkv, sqrt2_relu2=cfg.sqrt2_relu2,
+                       init=cfg.vit_init)
 
 
 def count_parameters(cfg) -> int:

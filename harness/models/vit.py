@@ -4,7 +4,7 @@ depth 12 (6 heads); the mini scale shrinks width, depth and patch size on the sa
 
 Chou et al. (2025, §3.2) train Scion on a variant with RMSNorm and √2·GELU (the factor keeps
 activations at unit scale, which the Scion norms assume): `norm="rmsnorm"`,
-`activation="sqrt2_gelu"`.
+`activation="sqrt2_gelu"` (`norm="rmsnorm_nogain"`: without gains, as Pethick et al.'s code).
 """
 
 from __future__ import annotations
@@ -24,20 +24,25 @@ class Sqrt2GELU(nn.Module):
         return math.sqrt(2.0) * F.gelu(x)
 
 
-NORMS = {"layernorm": partial(nn.LayerNorm, eps=1e-6), "rmsnorm": partial(nn.RMSNorm, eps=1e-6)}
+NORMS = {"layernorm": partial(nn.LayerNorm, eps=1e-6), "rmsnorm": partial(nn.RMSNorm, eps=1e-6),
+         # Pethick et al.'s Scion ViT: `F.rms_norm(x, (x.size(-1),))`, no gains
+         "rmsnorm_nogain": partial(nn.RMSNorm, eps=1e-6, elementwise_affine=False)}
 ACTIVATIONS = {"gelu": nn.GELU, "sqrt2_gelu": Sqrt2GELU}
 
 
 def vit(depth: int, width: int, in_channels: int = 3, num_classes: int = 1000,
         image_size: int = 224, patch_size: int = 16, norm: str = "layernorm",
-        activation: str = "gelu") -> VisionTransformer:
+        activation: str = "gelu", init: str = "timm") -> VisionTransformer:
+    """`init="jax"`: big_vision's init as timm reproduces it (xavier-uniform kernels, MLP
+    biases ~ N(0, 1e-6), LeCun-normal patch embedding, zero head); "timm": timm's default."""
     if image_size % patch_size:
         raise ValueError(f"vit: image size {image_size} is not a multiple of patch {patch_size}")
     model = VisionTransformer(
         img_size=image_size, patch_size=patch_size, in_chans=in_channels,
         num_classes=num_classes, embed_dim=width, depth=depth, num_heads=max(width // 64, 1),
         class_token=False, global_pool="avg", pos_embed="learn",
-        norm_layer=NORMS[norm], act_layer=ACTIVATIONS[activation])
+        norm_layer=NORMS[norm], act_layer=ACTIVATIONS[activation],
+        weight_init="jax" if init == "jax" else "")
     grid = image_size // patch_size
     # Fixed, not learned: replace timm's parameter by a buffer of the same shape.
     del model.pos_embed
