@@ -86,6 +86,9 @@ class RunConfig(BaseModel):
     output_weight_decay: float | None = Field(None, ge=0)
     c2: float | None = Field(None, gt=0, description="ScionC steady-state norm² C²")
     c2_final_fraction: float = Field(1.0, gt=0, le=1, description="cosine C² decay; 1 = flat")
+    scion_output_bias: Literal["output", "hidden"] = Field(
+        "output", description="Scion: the output layer's bias at γ_L, λ_L with the output "
+        "layer, or with the hidden biases (BiasRMS at γ, λ: Pethick's code)")
     correct_output: bool = Field(
         False, description="ScionC: λ ∝ γ on the output/Sign layer too, from λ_L (Chou Fig. 12)")
     # Muon (+ AdamW for non-matrix tensors).
@@ -166,6 +169,8 @@ class RunConfig(BaseModel):
             raise ValueError("sqrt2_relu2 applies to model gpt with gpt_variant modded")
         if self.optimizer == "scionc" and self.c2 is None:
             raise ValueError("optimizer scionc needs c2 (the steady-state norm² C²)")
+        if self.scion_output_bias != "output" and self.optimizer not in ("scion", "scionc"):
+            raise ValueError("scion_output_bias applies to optimizer scion / scionc")
         if self.correct_output and self.optimizer != "scionc":
             raise ValueError("correct_output applies to optimizer scionc")
         if self.correct_output and not (self.weight_decay if self.output_weight_decay is None

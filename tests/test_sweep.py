@@ -54,6 +54,7 @@ PINNED_DEFAULTS = {
     "separate_qkv": False, "sqrt2_relu2": False,
     "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
     "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,
+    "scion_output_bias": "output",
     "output_weight_decay": None, "c2": None,
     "c2_final_fraction": 1.0, "correct_output": False,
     "ns_steps": 5, "muon_adjust_lr": "original", "adam_lr": None,
@@ -181,6 +182,16 @@ def test_params_lists_every_tensor_with_its_policy(write_sweep, capsys):
     assert rows["stem.0.0.weight"][3] == "yes" and rows["stem.0.0.weight"][9] == "spectral"
     assert rows["stem.0.0.weight"][10] == "yes"
     assert rows["stem.0.1.bias"][9] == "bias_rms"
+
+
+def test_scion_output_bias_can_join_the_hidden_biases(write_sweep, capsys):
+    path = write_sweep({**SMOKE_SWEEP, "optimizer": "scion", "output_lr": 0.5,
+                        "output_weight_decay": 0.004, "momentum": 0.9,
+                        "scion_output_bias": "hidden"})
+    assert main(["params", str(path), "--scale", "smoke"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[2:]}
+    assert rows["head.weight"][5:7] == ["yes", "io_sign"]
+    assert rows["head.bias"][6:9] == ["bias_rms", "0.1", "0.01"]  # the hidden γ, λ
 
 
 def test_slurm_dry_run_prints_the_array_and_submits_nothing(smoke_sweep, tmp_path, capsys):

@@ -47,11 +47,15 @@ def _adam(cls, fast=True):
 def _scion(corrected: bool):
     """Hidden matrices: `hidden_lmo` (Spectral). The input/output layers ("io": embeddings,
     the output layer and its bias): `output_lmo` (Sign) at their own γ_L, λ_L, never corrected
-    (Chou §3.2, App. D). Vectors: BiasRMS. ScionC corrects all but the io groups."""
+    (Chou §3.2, App. D). Vectors: BiasRMS. ScionC corrects all but the io groups.
+    `scion_output_bias: hidden` moves the output layer's bias to the hidden BiasRMS group, as
+    Pethick et al.'s code does (its head bias falls to the 'Auto' group)."""
     def build(model, infos, cfg):
         def role(i):
             lmo = {"spectral": cfg.hidden_lmo, "sign": cfg.output_lmo}.get(i.lmo, i.lmo)
-            return ("io_" if i.output or i.kind == "embedding" else "") + lmo
+            io = (i.output and not (i.kind == "bias" and cfg.scion_output_bias == "hidden")
+                  or i.kind == "embedding")
+            return ("io_" if io else "") + lmo
         groups = []
         for name, params in partition(model, infos, role).items():
             io = name.startswith("io_")
