@@ -156,6 +156,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world, device = distributed.setup()
+    if os.environ.get("SLURM_CPUS_PER_TASK"):  # torch would take every core of the node
+        torch.set_num_threads(int(os.environ["SLURM_CPUS_PER_TASK"]))
     # Denormal floats are ~100× slower on x86 CPUs; decayed weights and momenta drift into
     # that range (measured: a mini GPT under Scion fell from 80 to 5 samples/s). Flush them.
     torch.set_flush_denormal(True)
