@@ -95,7 +95,10 @@ def _dry_run(args, runs, profile) -> None:
 
     todo = pending(runs, args.results, args.force)
     gpu = profile.gpu or "H100"
-    hours = sum(run_cost(r.config, gpu=gpu, workers_per_gpu=profile.cpus_per_task - 1)
+    from .data import decoding_workers
+
+    hours = sum(run_cost(r.config, gpu=gpu,
+                         workers_per_gpu=decoding_workers(profile.cpus_per_task))
                 ["gpu_hours"] for r in todo if isinstance(r.config, RunConfig))
     print(f"would submit 1 array of {len(todo)} task(s) (of {len(runs)} runs; the rest are "
           f"complete) with: partition={profile.partition} nodes={profile.nodes} "
@@ -181,7 +184,9 @@ def _plan(args, sweep, runs) -> None:
 
         profile = load_profile(args.cluster)
     gpu = args.gpu or (profile.gpu if profile and profile.gpu else "H100")
-    workers = profile.cpus_per_task - 1 if profile else None
+    if profile:
+        from .data import decoding_workers
+    workers = decoding_workers(profile.cpus_per_task) if profile else None
     total, sources = 0.0, set()
     for r in runs:
         state = "done" if is_complete(run_dir(args.results, r)) else "todo"

@@ -13,11 +13,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .data import SHAPES, example_input, input_size
 from .models import build_model
-from .sweep import RunConfig
+from .sweep import RunConfig, SweepError
 
 # Training-set sizes of the file-backed sets (for runs whose length is given in epochs).
 TRAIN_SIZE = {"imagenet": 1_281_167, "cifar10": 50_000, "mnist5k": 4_500, "synthetic": 512}
-H100_BF16_TFLOPS = 989.0  # dense bf16 peak; pass another with --gpu-tflops
 
 
 @cache
@@ -109,13 +108,18 @@ def run_cost(cfg: RunConfig, gpu_tflops: float | None = None, mfu: float | None 
     per_sample = 3 * forward_flops(cfg.model, cfg.depth, cfg.width, cfg.dataset, size,
                                    cfg.patch_size)
     flops = per_sample * cfg.batch_size * steps
-    peak = gpu_tflops or gpu_peak(gpu, cfg.precision) or H100_BF16_TFLOPS
+    peak = gpu_tflops or gpu_peak(gpu, cfg.precision)
+    if peak is None:
+        raise SweepError(f"--gpu {gpu}: no datasheet peak known; known: "
+                         f"{', '.join(PEAK_TFLOPS)}; give --gpu-tflops")
     cited = CITED_RATES.get((cfg.model, cfg.depth, cfg.precision))
     if mfu is not None:
         source = "given"
     elif cited and cfg.dataset == "imagenet":
         rate, on, source = cited
         mfu = rate * per_sample / (gpu_peak(on, cfg.precision) * 1e12)
+        if on.lower() not in gpu.lower():
+            source += f"; measured on an {on}, assumed to carry over to {gpu}"
     else:
         mfu, source = ASSUMED_MFU, "assumed"
     compute_s = flops / (peak * 1e12 * mfu)

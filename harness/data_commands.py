@@ -73,10 +73,12 @@ def run(args) -> int:
 
             state = prepare_fineweb(args.dest, args.tokens, args.source, args.tokenizer,
                                     args.name, args.shard_tokens, args.workers)
-            short = "" if state["tokens"] >= args.tokens else \
-                f" (the documents ran out before {args.tokens:,})"
             print(f"{args.dest}/fineweb_edu: {state['tokens']:,} tokens in "
-                  f"{len(state['shards'])} shards{short}")
+                  f"{len(state['shards'])} shards")
+            if state["tokens"] < args.tokens:
+                print(f"error: the documents ran out before {args.tokens:,} tokens",
+                      file=sys.stderr)
+                return 2
             return 0
         return _check(args)
     except DataError as e:

@@ -27,7 +27,7 @@ from .data import check_available
 from .metrics import atomic_write_text
 from .run import PROGRESS, is_complete, train
 from .simulate import simulate
-from .sweep import Run, SimConfig, run_dir
+from .sweep import Run, SimConfig, SweepError, run_dir
 
 EXECUTORS = ("local", "inline", "slurm")
 
@@ -140,6 +140,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     if executor == "slurm":
         data_root = data_root or profile.data_root
         micro_batch = micro_batch or profile.micro_batch_size
+        _check_split(todo, profile.nodes * max(profile.gpus_per_node, 1), micro_batch)
         queued = _queued([run_dir(results, r) for r in todo])
         todo = [r for r in todo if run_dir(results, r) not in queued]
     for dataset in sorted({r.config.dataset for r in todo if hasattr(r.config, "dataset")}):
@@ -185,6 +186,22 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
 
 ACTIVE = {"PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "SUSPENDED",
           "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING"}
+
+
+def _check_split(runs: list[Run], world: int, micro_batch: int | None) -> None:
+    """Refuse, before submission, global batches the job could not split: over the GPUs, and
+    each GPU's share into micro-batches."""
+    for run in runs:
+        batch = getattr(run.config, "batch_size", None)
+        if batch is None:
+            continue
+        if batch % world:
+            raise SweepError(f"run {run.run_id}: batch_size {batch} does not split over the "
+                             f"profile's {world} GPUs (nodes × gpus_per_node)")
+        share = batch // world
+        if micro_batch and share % min(micro_batch, share):
+            raise SweepError(f"run {run.run_id}: each GPU's {share} rows do not split into "
+                             f"micro-batches of {micro_batch} (micro_batch_size)")
 
 
 def _queued(folders: list[Path]) -> set[Path]:

@@ -95,7 +95,8 @@ def rehearse_one(name: str, cfg: RunConfig, data_root: Path, results: Path,
     os.environ["WDLAB_PREEMPT_AT_STEP"] = str(PREEMPT_AT)  # the job inherits it (sbatch)
     try:
         code = harness(["run", str(sweep_file), "--scale", "paper", "--results", str(results),
-                        "--cluster", str(profile), "--data-root", str(data_root)])
+                        "--cluster", str(profile), "--data-root", str(data_root),
+                        "--force"])  # a rehearsal reports this run, never an older one
     finally:
         del os.environ["WDLAB_PREEMPT_AT_STEP"]
     if code:
@@ -183,7 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     data_root = paper_format_data(results / "data")
     profile = results / "profile.yaml"
     profile.write_text(yaml.safe_dump({**PROFILE, "data_root": str(data_root)}))
-    chosen = {n: w for n, w in workloads().items() if not args.only or n in args.only}
+    known = workloads()
+    chosen = {n: w for n, w in known.items() if not args.only or n in args.only}
+    if not chosen:
+        print(f"error: --only {' '.join(args.only)}: no such workload; known: "
+              + ", ".join(known), file=sys.stderr)
+        return 2
     rows = []
     for name, (sweep_path, cfg, sweep) in chosen.items():
         print(f"rehearsing {name} (from {sweep_path}) ...", flush=True)

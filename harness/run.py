@@ -23,7 +23,14 @@ from tqdm import tqdm
 
 from . import checkpoint, distributed
 from .cost import Throughput
-from .data import build_dataset, eval_batches, eval_limit, input_size, train_stream
+from .data import (
+    build_dataset,
+    decoding_workers,
+    eval_batches,
+    eval_limit,
+    input_size,
+    train_stream,
+)
 from .metrics import (
     LAYERS_SCHEMA,
     METRICS_SCHEMA,
@@ -85,7 +92,7 @@ def loader_workers(dataset) -> int:
     tensors and token shards (a memory-mapped slice needs no worker)."""
     if isinstance(dataset, TensorDataset) or hasattr(dataset, "window"):
         return 0
-    return max(1, min(16, cpus_per_rank() - 1))
+    return decoding_workers(cpus_per_rank())
 
 
 @torch.no_grad()
@@ -112,7 +119,7 @@ def backward_in_micro_batches(forward, x, y, micro: int | None, device, memory_f
     go). Each micro-batch's mean loss is weighted by its share, so the gradients add up to
     the whole batch's; under DDP only the last backward all-reduces. Returns the mean loss."""
     n = len(y)
-    micro = micro or n
+    micro = min(micro or n, n)  # a profile's micro-batch may exceed a small sweep's share
     if n % micro:
         raise ValueError(f"this rank's batch of {n} does not split into micro-batches of "
                          f"{micro}; choose a micro_batch_size that divides it")
@@ -295,7 +302,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     # Identical on every rank under DDP (the test holds them to it).
     checksum = float(sum(p.detach().double().sum() for p in model.parameters()))
     peaks = [[0.0] * world, [0.0] * world]  # MB per rank: process RSS, GPU memory
-    peaks[0][rank] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    # KB on Linux; the loader workers (children) count too: `mem_gb` must hold both
+    peaks[0][rank] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                      + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     if device.type == "cuda":
         peaks[1][rank] = torch.cuda.max_memory_allocated(device) / 2**20
     peaks = distributed.sum_over_ranks(peaks[0] + peaks[1], device)

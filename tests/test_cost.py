@@ -55,3 +55,12 @@ def test_plan_cost_prints_parameters_precision_and_the_mfu_source(tmp_path, caps
     out = capsys.readouterr().out
     assert "params=123.6M" in out and "bf16@989TF" in out and "(assumed)" in out
     assert "GPU-hours on H100" in out
+
+
+def test_an_unknown_gpu_is_refused_and_a_cited_rate_elsewhere_says_so():
+    from harness.sweep import SweepError
+
+    with pytest.raises(SweepError, match="--gpu V100: no datasheet peak"):
+        cost.run_cost(RunConfig(**RESNET50), gpu="V100")
+    assert cost.run_cost(RunConfig(**RESNET50), gpu="V100", gpu_tflops=125.0)["gpu_hours"] > 0
+    assert "assumed to carry over to H100" in cost.run_cost(RunConfig(**RESNET50))["mfu_source"]

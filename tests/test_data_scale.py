@@ -143,3 +143,27 @@ def test_accumulated_micro_batches_equal_one_batch_in_float64():
             assert torch.allclose(a, b, rtol=0, atol=1e-10)
     with pytest.raises(ValueError, match="does not split into micro-batches of 5"):
         grads(5)
+
+
+def test_token_shards_open_lazily_and_only_a_few_at_once(tmp_path, monkeypatch):
+    folder = tmp_path / "fineweb_edu"
+    folder.mkdir()
+    for i in range(12):
+        kind = "val" if i == 0 else "train"
+        write_shard(folder / f"fineweb_{kind}_{i:06d}.bin", np.arange(40) + i)
+    data = build_dataset("fineweb_edu", tmp_path, 16)
+    assert not data.train._open  # headers read, nothing mapped yet
+    monkeypatch.setattr(type(data.train), "OPEN_SHARDS", 3)
+    stream = TokenStream(data.train, 2, seed=0)
+    for _ in range(11):  # 11 shards × 2 windows: every shard read
+        x, _ = next(stream)
+        assert len(data.train._open) <= 3
+    assert x.shape == (2, 16)
+
+
+def test_a_micro_batch_above_a_ranks_share_is_the_share():
+    model = torch.nn.Linear(3, 2)
+    x, y = torch.randn(4, 3), torch.randint(0, 2, (4,))
+    loss = backward_in_micro_batches(model, x, y, 16, torch.device("cpu"),
+                                     torch.preserve_format, False)
+    assert torch.isfinite(loss)

@@ -142,3 +142,16 @@ def test_cli_knows_the_launchers_executors():
     from harness import cli, launch
 
     assert cli.EXECUTORS == launch.EXECUTORS
+
+
+def test_batches_that_cannot_split_over_the_gpus_are_refused_before_submission(smoke_sweep):
+    from harness.launch import _check_split
+    from harness.sweep import SweepError, expand
+
+    runs = expand(smoke_sweep, "smoke")  # batch 32
+    _check_split(runs, 4, 8)
+    with pytest.raises(SweepError, match="batch_size 32 does not split over the profile's 3"):
+        _check_split(runs, 3, None)
+    with pytest.raises(SweepError, match="8 rows do not split into micro-batches of 3"):
+        _check_split(runs, 4, 3)
+    _check_split(runs, 4, 16)  # a micro-batch above the share is the share

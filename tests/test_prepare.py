@@ -147,7 +147,8 @@ def test_fineweb_shards_hold_the_tokenized_documents_first_shard_val(tmp_path):
     names, tokens = _shards(tmp_path / "root" / "fineweb_edu")
     assert names[-1] == "fineweb_edu_val_000000.bin" and len(names) == 4
     assert state["tokens"] == 1000 and np.array_equal(tokens, stream[:1000])
-    assert prepare_fineweb(tmp_path / "root", 1000, src, "bytes", 300)["already_prepared"]
+    assert prepare_fineweb(tmp_path / "root", 1000, src, "bytes",
+                           shard_tokens=300)["already_prepared"]
     data = build_dataset("fineweb_edu", tmp_path / "root", 32)
     assert len(data.train) == 2 * (299 // 32) + 99 // 32 and len(data.test) == 299 // 32
 
@@ -202,3 +203,26 @@ def test_run_refuses_to_read_shards_twice_before_creating_anything(tmp_path, cap
     err = capsys.readouterr().err
     assert "train tokens: found 672" in err and "harness data check" in err
     assert not results.exists()
+
+
+def test_resuming_with_another_tokenizer_or_too_little_is_refused(tmp_path, capsys):
+    src, _ = _texts(tmp_path)
+    prepare_fineweb(tmp_path / "root", 450, src, "bytes", shard_tokens=200, workers=1)
+    with pytest.raises(Exception, match="prepared with tokenizer 'bytes'"):
+        prepare_fineweb(tmp_path / "root", 900, src, "gpt2", shard_tokens=200, workers=1)
+    with pytest.raises(Exception, match="fills only the val shard"):
+        prepare_fineweb(tmp_path / "other", 100, src, "bytes", shard_tokens=200, workers=1)
+    assert main(["data", "prepare", "fineweb-edu", "--dest", str(tmp_path / "short"),
+                 "--tokens", "100K", "--source", str(src), "--tokenizer", "bytes",
+                 "--shard-tokens", "300", "--workers", "1"]) == 2
+    assert "documents ran out" in capsys.readouterr().err
+
+
+def test_check_accepts_cifar_files(tmp_path):
+    from harness.data.fake import fake_cifar10
+
+    fake_cifar10(tmp_path, per_batch=4)
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({"name": "c", "model": "resnet", "dataset": "cifar10",
+                                     "steps": 5, "optimizer": "sgd", "lr": 0.1}))
+    assert main(["data", "check", str(sweep), "--data-root", str(tmp_path)]) == 0

@@ -26,8 +26,8 @@ NEEDS_ROOT = {"cifar10": "cifar-10-batches-py", "imagenet": "train", "fineweb_ed
               "fineweb10b": "."}
 
 __all__ = ["DATASETS", "SHAPES", "TOKENS", "BatchStream", "DataError", "ImageData",
-           "TokenStream", "build_dataset", "check_available", "data_root", "eval_batches",
-           "eval_limit", "example_input", "input_size", "train_stream"]
+           "TokenStream", "build_dataset", "check_available", "data_root", "decoding_workers",
+           "eval_batches", "eval_limit", "example_input", "input_size", "train_stream"]
 
 
 def data_root(dataset: str, root: str | Path | None = None) -> Path | None:
@@ -55,7 +55,7 @@ def eval_limit(cfg, batch_size: int) -> int | None:
     """Items per evaluation: `eval_tokens` worth of windows for token sets, else
     `eval_batches` batches (None: the whole set)."""
     if cfg.eval_tokens is not None:
-        return math.ceil(cfg.eval_tokens / (cfg.seq_len or 1024))
+        return math.ceil(cfg.eval_tokens / (cfg.seq_len or SHAPES[cfg.dataset][2]))
     return None if cfg.eval_batches is None else cfg.eval_batches * batch_size
 
 
@@ -75,6 +75,12 @@ def build_dataset(name: str, root: str | Path | None = None, size: int | None = 
         raise KeyError(f"unknown dataset {name!r}; allowed: {', '.join(DATASETS)}")
     return DATASETS[name](data_root(name, root), size, **(transforms if name == "imagenet"
                                                           else {}))
+
+
+def decoding_workers(cpus: int) -> int:
+    """Loader workers for image folders from a rank's CPUs: all but one (the training loop's),
+    at least one, at most 16. `harness plan --cost` counts the same."""
+    return max(1, min(16, cpus - 1))
 
 
 def train_stream(data: ImageData, cfg, rank: int = 0, world: int = 1, workers: int = 0):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from . import TOKENS, data_root, eval_limit
+from . import TOKENS, check_available, data_root, eval_limit
 from .images import DataError
 from .prepare_imagenet import count_images
 from .tokens import shard_paths, shard_tokens
@@ -40,8 +40,8 @@ def _token_rows(cfg, found: dict, eval_items: int | None) -> list[tuple[str, int
     else:  # epochs of the set: whole epochs repeat it by design
         train_windows = math.ceil(min(cfg.epochs, 1.0) * found["train_windows"])
     rows = [("train tokens", found["train_windows"] * seq, train_windows * seq)]
-    if eval_items is not None:
-        rows.append(("val tokens", found["val_windows"] * seq, eval_items * seq))
+    # the val set's size when the whole set is evaluated; at least one window in any case
+    rows.append(("val tokens", found["val_windows"] * seq, (eval_items or 1) * seq))
     return rows
 
 
@@ -59,6 +59,11 @@ def check_runs(runs, root: str | Path | None, data_repeat: str = "refuse") -> tu
             raise DataError(f"dataset {cfg.dataset}: {folder or '(no data root)'} not found; "
                             "set --data-root or WDLAB_DATA to the folder holding "
                             f"{cfg.dataset}/ (harness data prepare makes it)")
+        if cfg.dataset not in TOKENS and cfg.dataset != "imagenet":  # cifar10: the files
+            check_available(cfg.dataset, root)
+            rows.append({"run": run.run_id, "dataset": cfg.dataset, "what": "files",
+                         "found": "present", "needed": "-", "verdict": "ok"})
+            continue
         key = (cfg.dataset, cfg.seq_len if cfg.dataset in TOKENS else None)
         if key not in inventories:
             inventories[key] = (token_inventory(folder, cfg.seq_len or 1024)

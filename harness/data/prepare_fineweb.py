@@ -86,6 +86,12 @@ class Tokenizer:
         from tokenizers import Tokenizer as HFTokenizer
 
         tok = HFTokenizer.from_file(self.spec)
+        eot = next((tok.token_to_id(t) for t in ("<|endoftext|>", "</s>", "<eos>")
+                    if tok.token_to_id(t) is not None), None)
+        if eot is None:
+            raise DataError(f"tokenizer {self.spec}: no end-of-text token (<|endoftext|>, "
+                            "</s> or <eos>) to separate documents with")
+        self.eot = eot
         return lambda text: tok.encode(text, add_special_tokens=False).ids
 
     def __call__(self, text: str) -> np.ndarray:
@@ -132,8 +138,18 @@ def prepare_fineweb(root: str | Path, tokens: int, source: str | Path | None = N
     out = Path(root) / "fineweb_edu"
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / MANIFEST
+    if tokens <= shard_tokens:
+        raise DataError(f"--tokens {tokens:,} fills only the val shard ({shard_tokens:,} "
+                        "tokens): ask for more, or a smaller --shard-tokens")
+    settings = {"source": str(source) if source else f"{HF_DATASET}/{name}",
+                "tokenizer": tokenizer, "shard_tokens": shard_tokens}
     state = json.loads(manifest_path.read_text()) if manifest_path.is_file() else \
-        {"shards": [], "documents": 0, "carry": 0, "tokens": 0}
+        {**settings, "shards": [], "documents": 0, "carry": 0, "tokens": 0}
+    changed = {k: (state.get(k), v) for k, v in settings.items() if state.get(k) != v}
+    if changed:  # resuming would append other tokens, or skip documents of another source
+        raise DataError(f"{out}: prepared with " + ", ".join(
+            f"{k} {old!r} (now {new!r})" for k, (old, new) in changed.items())
+            + f"; use another --dest or delete {out}")
     if state["tokens"] >= tokens:
         return state | {"already_prepared": True}
     Tokenizer(tokenizer)  # a bad spec fails here, before any worker starts

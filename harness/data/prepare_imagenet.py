@@ -37,8 +37,9 @@ def _find(source: Path, *candidates: Path | str) -> Path | None:
     return next((source / c for c in candidates if (source / c).exists()), None)
 
 
-def val_labels(source: Path) -> dict[str, str]:
-    """Validation file stem (ILSVRC2012_val_00000001) → wnid."""
+def val_labels(source: Path, scratch: Path) -> dict[str, str]:
+    """Validation file stem (ILSVRC2012_val_00000001) → wnid. A devkit archive is unpacked
+    under `scratch` (the source may be a read-only mount)."""
     kaggle = _find(source, KAGGLE_LABELS)
     if kaggle is not None:
         with open(kaggle, newline="") as f:
@@ -50,8 +51,8 @@ def val_labels(source: Path) -> dict[str, str]:
                         f"({DEVKIT}.tar.gz or its folder)")
     if devkit.is_file():
         with tarfile.open(devkit) as tar:
-            tar.extractall(devkit.parent, filter="data")
-        devkit = devkit.parent / DEVKIT
+            tar.extractall(scratch, filter="data")
+        devkit = scratch / DEVKIT
     try:
         from scipy.io import loadmat
     except ImportError:
@@ -135,8 +136,8 @@ def prepare_imagenet(source: str | Path, root: str | Path) -> dict:
                                   ("val", val_src, f"{VAL_TAR} or val/ (flat)")):
         if found is None:
             raise DataError(f"{source}: no ImageNet {what} images (expected {expected})")
-    labels = val_labels(source)
     (out / "train").mkdir(parents=True, exist_ok=True)
+    labels = val_labels(source, out / ".devkit")
     (out / "val").mkdir(exist_ok=True)
     if train_src.is_file():
         _train_from_archive(train_src, out / "train")

@@ -85,21 +85,34 @@ def shard_paths(root: Path | None) -> dict[str, list[Path]]:
 
 
 class ShardWindows(Dataset):
-    """Windows over several memory-mapped shards, indexed across shard boundaries (a window
-    never spans two shards)."""
+    """Windows over several shards, indexed across shard boundaries (a window never spans two
+    shards). Counts come from the headers; a shard is memory-mapped when first read and only
+    the last OPEN_SHARDS stay open (each map holds a file descriptor: a 200B-token set is
+    2 000 shards, more than a common limit of 1 024 open files)."""
 
-    def __init__(self, shards: list[np.ndarray], seq_len: int):
-        self.shards, self.seq_len = shards, seq_len
-        self.counts = [max((len(s) - 1) // seq_len, 0) for s in shards]
+    OPEN_SHARDS = 8
+
+    def __init__(self, paths: list[Path], seq_len: int):
+        self.paths, self.seq_len = list(paths), seq_len
+        self.sizes = [shard_tokens(p) for p in self.paths]  # checks every header now
+        self.counts = [max((n - 1) // seq_len, 0) for n in self.sizes]
         self.starts = np.cumsum([0] + self.counts)
+        self._open: dict[int, np.ndarray] = {}
 
     @property
     def tokens(self) -> int:
-        return sum(len(s) for s in self.shards)
+        return sum(self.sizes)
+
+    def shard(self, i: int) -> np.ndarray:
+        if i not in self._open:
+            if len(self._open) >= self.OPEN_SHARDS:
+                self._open.pop(next(iter(self._open)))  # the oldest: unmapped when unused
+            self._open[i] = read_shard(self.paths[i])
+        return self._open[i]
 
     def window(self, shard: int, index: int) -> np.ndarray:
         begin = index * self.seq_len
-        return self.shards[shard][begin:begin + self.seq_len + 1]
+        return self.shard(shard)[begin:begin + self.seq_len + 1]
 
     def __len__(self) -> int:
         return int(self.starts[-1])
@@ -139,7 +152,7 @@ class TokenStream:
 
     def _shard_order(self) -> np.ndarray:
         return np.random.default_rng([self.seed, self.epoch]).permutation(
-            len(self.windows.shards))
+            len(self.windows.paths))
 
     def _window_order(self, shard: int) -> np.ndarray:
         key = (self.epoch, shard)
@@ -181,6 +194,9 @@ def fineweb(root: Path | None, seq_len: int | None = None, vocab: int = 50304) -
     as in modded-nanogpt)."""
     splits = shard_paths(root)
     seq_len = seq_len or 1024
-    train, val = (ShardWindows([read_shard(p) for p in splits[s]], seq_len)
-                  for s in ("train", "val"))
+    train, val = (ShardWindows(splits[s], seq_len) for s in ("train", "val"))
+    for split, windows in (("train", train), ("val", val)):
+        if len(windows) == 0:
+            raise DataError(f"{root}: the {split} shards hold no window of {seq_len + 1} "
+                            f"tokens ({windows.tokens} tokens in all)")
     return ImageData(train, val, vocab, vocab, seq_len)
