@@ -4,7 +4,7 @@ SLURM as 2 tasks joined by DDP (gloo), on generated data in the paper's on-disk 
 A workload is a model family on a dataset (ResNet-50 on ImageNet, the Scion ViT, the
 modded-nanogpt GPT, ...): the first paper run of the first sweep that has it is taken as it
 is (model size, optimizer, schedule, recipe, precision), and only its length is cut: a global
-batch of 4 (2 per rank, micro-batches of 1: gradient accumulation too), 5 steps, evaluation
+batch of 4 (2 per rank, micro-batches of 1: gradient accumulation too), 4 steps, evaluation
 on a few hundred images or 4 096 tokens at the end. After step 2 each run is sent SLURM's
 time-limit warning (USR2, by WDLAB_PREEMPT_AT_STEP): it checkpoints, requeues itself with
 `scontrol requeue` and resumes; it must finish with world size 2, resumed at step 2, evaluated
@@ -31,7 +31,7 @@ from .sweep import RunConfig, expand, load_sweep
 PROFILE = {"partition": "debug", "nodes": 1, "gpus_per_node": 2, "cpus_per_task": 1,
            "mem_gb": 15, "time_min": 30, "array_parallelism": 1, "max_requeues": 3,
            "micro_batch_size": 1}
-CUT = {"steps": 5, "epochs": None, "batch_size": 4, "warmup_steps": 1, "warmup_epochs": None,
+CUT = {"steps": 4, "epochs": None, "batch_size": 4, "warmup_steps": 1, "warmup_epochs": None,
        "log_every": 1, "eval_every": None}
 DOC = Path("docs/paper_scale.md")
 PREEMPT_AT = 2  # the step after which each run is warned of its time limit and requeued
