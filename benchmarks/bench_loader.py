@@ -11,7 +11,7 @@
   first batch of 256 × 1024, the stream's checkpointed state, and `harness data check` on
   Defazio Fig. 4's paper sweep (200B tokens) over the same set. Goals: ≤ 1 GB and ≤ 10 s each.
 
-    python benchmarks/bench_loader.py [--images 256] [--repeats 3]
+    python benchmarks/bench_loader.py [--images 384] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -146,8 +146,8 @@ def token_stream(root: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--images", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--images", type=int, default=384)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         images = image_rates(_jpegs(Path(tmp) / "img", args.images), args.images, args.repeats)

@@ -178,7 +178,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
 
     size = input_size(cfg)
     data = build_dataset(cfg.dataset, data_root, size, crop_scale_min=cfg.crop_scale_min,
-                         randaugment=cfg.randaugment)
+                         randaugment=cfg.randaugment, holdout=cfg.train_holdout)
     model = model_for(cfg, data.channels, data.num_classes, data.image_size)
     # channels_last: ~20 % faster convs on CPU (oneDNN) and on tensor-core GPUs.
     first = data.train[0][0]

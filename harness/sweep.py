@@ -54,6 +54,8 @@ class RunConfig(BaseModel):
     crop_scale_min: float = Field(0.08, gt=0, le=1)
     randaugment: str | None = Field(None, pattern=r"^rand(-[a-z]+[0-9.]+)*$")
     mixup: float = Field(0.0, ge=0, description="Mixup Beta(α, α); 0 = off")
+    train_holdout: float = Field(0.0, ge=0, lt=0.5, description="imagenet: share of train "
+                                 "images left out of training (big_vision's minival: 0.01)")
     # ViT block variant: Chou §3.2 trains Scion on RMSNorm + √2·GELU.
     vit_norm: Literal["layernorm", "rmsnorm", "rmsnorm_nogain"] = "layernorm"
     vit_activation: Literal["gelu", "sqrt2_gelu"] = "gelu"
@@ -150,9 +152,10 @@ class RunConfig(BaseModel):
                                                 or not self.weight_decay):
             raise ValueError("scionc_decay lr_proportional needs optimizer scionc and "
                              "weight_decay > 0 (its λ at the peak lr)")
-        if self.dataset != "imagenet" and (self.randaugment or self.crop_scale_min != 0.08):
-            raise ValueError("randaugment / crop_scale_min apply to dataset imagenet (file "
-                             "transforms); in-memory sets use augment: crop")
+        if self.dataset != "imagenet" and (self.randaugment or self.crop_scale_min != 0.08
+                                           or self.train_holdout):
+            raise ValueError("randaugment / crop_scale_min / train_holdout apply to dataset "
+                             "imagenet (file transforms); in-memory sets use augment: crop")
         if self.model != "vit" and (self.vit_norm, self.vit_activation, self.vit_init) != (
                 "layernorm", "gelu", "timm"):
             raise ValueError("vit_norm / vit_activation / vit_init apply to model vit")

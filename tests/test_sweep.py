@@ -48,6 +48,7 @@ PINNED_DEFAULTS = {
     "depth": 20, "width": 16, "image_size": None, "seq_len": None,
     "patch_size": 16, "augment": "none",
     "label_noise": 0.0, "crop_scale_min": 0.08, "randaugment": None, "mixup": 0.0,
+    "train_holdout": 0.0,
     "vit_norm": "layernorm", "vit_activation": "gelu", "vit_init": "timm",
     "grad_clip_norm": None, "torch_compile": False,
     "gpt_variant": "llama", "block_output_scale": "none", "tie_head": False,

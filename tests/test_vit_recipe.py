@@ -45,3 +45,17 @@ def test_gradients_are_clipped_to_the_global_norm_after_being_logged(tmp_path):
     assert (first["grad_norm"] ** 2).sum() ** 0.5 > 1e-2  # the logged gradient is the raw one
     # plain SGD at lr 1: the update is the clipped gradient, of global norm 1e-3
     assert (first["update_norm"] ** 2).sum() ** 0.5 == pytest.approx(1e-3, rel=1e-4)
+
+
+def test_minival_holdout_leaves_a_spread_share_of_train_out(tmp_path):
+    from test_recipes import _image_folder
+
+    from harness.data import build_dataset
+
+    root = _image_folder(tmp_path, classes=2, per_class=6)
+    full = build_dataset("imagenet", root, 16)
+    kept = build_dataset("imagenet", root, 16, holdout=0.25)
+    assert len(full.train) == 12 and len(kept.train) == 9 and kept.num_classes == 2
+    labels = [kept.train.dataset.targets[i] for i in kept.train.indices]
+    assert labels.count(0) in (4, 5) and labels.count(1) in (4, 5)  # both classes give some
+    assert len(kept.test) == len(full.test)  # evaluation stays on val

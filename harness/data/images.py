@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, TensorDataset
+from torch.utils.data import Dataset, Subset, TensorDataset
 
 
 class DataError(FileNotFoundError):
@@ -137,8 +137,12 @@ def imagenet_train_transform(side: int, crop_scale_min: float = 0.08,
 
 
 def imagenet(root: Path | None, image_size: int | None = None, crop_scale_min: float = 0.08,
-             randaugment: str | None = None) -> ImageData:
-    """ILSVRC-2012 as class folders `<root>/train/<wnid>/*.JPEG` and `<root>/val/<wnid>/*`."""
+             randaugment: str | None = None, holdout: float = 0.0) -> ImageData:
+    """ILSVRC-2012 as class folders `<root>/train/<wnid>/*.JPEG` and `<root>/val/<wnid>/*`.
+
+    `holdout`: that share of the train images is left out of training, spread evenly over
+    the (class-sorted) folders: big_vision's ViT recipe trains on train[:99%] and keeps
+    train[99%:] as minival. Evaluation stays on val, which the papers report."""
     from torchvision import datasets, transforms
 
     if root is None:
@@ -156,4 +160,8 @@ def imagenet(root: Path | None, image_size: int | None = None, crop_scale_min: f
     val = datasets.ImageFolder(str(Path(root) / "val"), transforms.Compose([
         transforms.Resize(int(side * 256 / 224)), transforms.CenterCrop(side),
         transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)]))
-    return ImageData(train, val, 3, len(train.classes), side)
+    classes = len(train.classes)
+    if holdout:
+        every = round(1 / holdout)
+        train = Subset(train, [i for i in range(len(train)) if i % every != every - 1])
+    return ImageData(train, val, 3, classes, side)
