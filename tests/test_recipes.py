@@ -89,7 +89,8 @@ def test_vit_recipe_trains_on_imagenet_folders(data_root, tmp_path):
 
 def test_recipe_keys_are_refused_where_they_do_not_apply():
     base = dict(model="resnet", dataset="mnist5k", steps=1, optimizer="sgd", lr=0.1)
-    with pytest.raises(ValueError, match="randaugment / crop_scale_min / train_holdout apply to dataset"):
+    with pytest.raises(ValueError,
+                       match="randaugment / crop_scale_min / train_holdout apply to dataset"):
         RunConfig(**base, randaugment="rand-m10-n2")
     with pytest.raises(ValueError, match="vit_norm / vit_activation / vit_init apply to model vit"):
         RunConfig(**base, vit_norm="rmsnorm")
