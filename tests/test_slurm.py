@@ -11,6 +11,7 @@ import time
 
 import pandas as pd
 import pytest
+import torch
 import yaml
 from conftest import REPO, SMOKE_SWEEP
 
@@ -95,8 +96,13 @@ def test_requeued_job_resumes_from_its_checkpoint_exactly(write_sweep, tmp_path,
     config.update(steps=400, momentum=0.9, schedule="cosine", augment="crop", label_noise=0.2)
     sweep = write_sweep(config)
     reference = tmp_path / "reference"
-    assert main(["run", str(sweep), "--scale", "smoke", "--results", str(reference),
-                 "--executor", "inline"]) == 0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the job's one CPU (cpus_per_task): the same float sums
+    try:
+        assert main(["run", str(sweep), "--scale", "smoke", "--results", str(reference),
+                     "--executor", "inline"]) == 0
+    finally:
+        torch.set_num_threads(threads)
 
     results = tmp_path / "results"
     assert _slurm(sweep, results, "--checkpoint-every", "17") == 0
