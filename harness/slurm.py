@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from .checkpoint import Preempted
@@ -53,6 +54,9 @@ def executor(profile: ClusterProfile, folder: Path):
     return ex
 
 
+REQUEUE_WAIT_S = 120  # at most: SLURM kills a requeued job's tasks within seconds
+
+
 class SlurmTrain:
     """What a SLURM task runs: train one run with a folder lock and self-requeue."""
 
@@ -84,12 +88,20 @@ class SlurmTrain:
                              micro_batch=getattr(self, "micro_batch", None))
             except Preempted as stopped:
                 # USR1/USR2 warn of a time limit (submitit asks for USR2): requeue ourselves.
-                # SIGTERM is scancel, or a preemption SLURM requeues by itself: don't.
+                # SIGTERM is scancel, or a preemption SLURM requeues by itself: don't. A rank
+                # that stopped because another was signalled (signum None) follows rank 0.
                 restarts = int(os.environ.get("SLURM_RESTART_COUNT", "0"))
-                if stopped.signum in (signal.SIGUSR1, signal.SIGUSR2) and rank == 0 and \
-                        restarts < self.max_requeues:
-                    subprocess.run(["scontrol", "requeue", os.environ["SLURM_JOB_ID"]],
-                                   check=False)
+                warned = stopped.signum in (signal.SIGUSR1, signal.SIGUSR2) or \
+                    (stopped.signum is None and rank != 0)
+                if warned and restarts < self.max_requeues:
+                    requeued = rank != 0 or subprocess.run(
+                        ["scontrol", "requeue", os.environ["SLURM_JOB_ID"]],
+                        check=False).returncode == 0
+                    if requeued:
+                        # Let SLURM end this attempt: a batch script that exits first can
+                        # end the job as FAILED before the requeue lands (seen on the test
+                        # cluster), and a failed job is not started again.
+                        time.sleep(REQUEUE_WAIT_S)
                 raise
 
 
