@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from doc import machine, write_section
-from PIL import Image
 
 from harness.data import BatchStream, build_dataset
+from harness.data.fake import jpeg_bytes
 from harness.data.images import imagenet_train_transform
-from harness.data.tokens import HEADER_INTS, SHARD_MAGIC, SHARD_VERSION
+from harness.data.prepare_fineweb import shard_name
+from harness.data.tokens import HEADER_INTS, shard_header
 
 BATCH = 32
 RATES = Path("docs/loader_rates.json")
@@ -48,16 +49,11 @@ GPU_RATES = {
 
 
 def _jpegs(root: Path, n: int) -> Path:
-    """ImageNet-like JPEGs: smooth content plus texture, 500×375, quality 90."""
     rng = np.random.default_rng(0)
     for i in range(n):
         folder = root / "imagenet" / "train" / f"n{i % 4:08d}"
         folder.mkdir(parents=True, exist_ok=True)
-        coarse = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
-        img = Image.fromarray(coarse).resize((500, 375), Image.BICUBIC)
-        noise = rng.normal(0, 12, (375, 500, 3))
-        pixels = np.clip(np.asarray(img, dtype=np.float64) + noise, 0, 255).astype(np.uint8)
-        Image.fromarray(pixels).save(folder / f"{i}.JPEG", quality=90)
+        (folder / f"{i}.JPEG").write_bytes(jpeg_bytes(rng))
     val = root / "imagenet" / "val" / "n00000000"
     val.mkdir(parents=True, exist_ok=True)
     (val / "0.JPEG").symlink_to(root / "imagenet" / "train" / "n00000000" / "0.JPEG")
@@ -115,12 +111,9 @@ print(json.dumps({"seconds": time.perf_counter() - start, "tokens": data.train.t
 def _sparse_shards(root: Path) -> Path:
     folder = root / "fineweb_edu"
     folder.mkdir(parents=True)
-    header = np.zeros(HEADER_INTS, dtype=np.int32)
-    header[:3] = SHARD_MAGIC, SHARD_VERSION, SHARD_TOKENS
     for i in range(SHARDS):
-        path = folder / f"fineweb_edu_{'val' if i == 0 else 'train'}_{i:06d}.bin"
-        with open(path, "wb") as f:
-            f.write(header.tobytes())
+        with open(folder / shard_name(i), "wb") as f:
+            f.write(shard_header(SHARD_TOKENS))
             f.truncate(HEADER_INTS * 4 + 2 * SHARD_TOKENS)  # a hole: no disk used
     return root
 

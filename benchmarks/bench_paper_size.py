@@ -20,8 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 from doc import machine, write_section
+
+from harness.data.fake import fake_fineweb
 
 SWEEP = "experiments/defazio2025/figure4.yaml"
 BATCH = 2
@@ -66,17 +67,6 @@ print(json.dumps({"times": times, "params": params}))
 """
 
 
-def _shards(root: Path) -> Path:
-    folder = root / "fineweb_edu"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    from harness.data.prepare_fineweb import write_shard
-
-    write_shard(folder / "fineweb_edu_val_000000.bin", rng.integers(0, 50257, 200_000))
-    write_shard(folder / "fineweb_edu_train_000001.bin", rng.integers(0, 50257, 2_000_000))
-    return root
-
-
 def _measure(kind: str, root: Path, steps: int) -> dict:
     out = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", PROBE, SWEEP,
                           kind, str(root), str(steps), str(BATCH)], capture_output=True, text=True)
@@ -94,7 +84,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        root = _shards(Path(tmp))
+        root = Path(tmp)
+        fake_fineweb(root)
         bare = _measure("bare", root, args.steps)
         harness = _measure("harness", root, args.steps)
     lines = ["## The harness at the paper's model size", "",

@@ -34,11 +34,7 @@ def world_size() -> int:
 
 def mean(value: float, device: torch.device) -> float:
     """The average of a scalar over ranks (for logging the global batch's loss)."""
-    if world_size() == 1:
-        return value
-    t = torch.tensor([value], dtype=torch.float64, device=device)
-    dist.all_reduce(t)
-    return t.item() / world_size()
+    return value if world_size() == 1 else sum_over_ranks([value], device)[0] / world_size()
 
 
 def sum_over_ranks(values: list[float], device: torch.device) -> list[float]:

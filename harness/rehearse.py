@@ -40,6 +40,7 @@ PREEMPT_AT = 2  # the step after which each run is warned of its time limit and 
 def workloads() -> dict[str, tuple[str, RunConfig, dict]]:
     """name -> (sweep file, the run to rehearse, the sweep) for every distinct workload."""
     found: dict[str, tuple[str, RunConfig, dict]] = {}
+    seen: set[str] = set()  # family and dataset: the first paper to have one names it
     for path in sorted(glob.glob("experiments/*/*.yaml")):
         sweep = load_sweep(path)
         if "paper" not in (sweep.get("scales") or {}) or sweep.get("kind") == "simulation":
@@ -48,9 +49,9 @@ def workloads() -> dict[str, tuple[str, RunConfig, dict]]:
             c = run.config
             family = {"resnet": f"resnet{c.depth}", "vit": f"vit-{c.vit_norm}",
                       "gpt": f"gpt-{c.gpt_variant}-{c.precision}"}[c.model]
-            name = f"{sweep['paper']}-{family}-{c.dataset}"
-            if not any(n.split("-", 1)[1] == name.split("-", 1)[1] for n in found):
-                found[name] = (path, c, sweep)
+            if f"{family}-{c.dataset}" not in seen:
+                seen.add(f"{family}-{c.dataset}")
+                found[f"{sweep['paper']}-{family}-{c.dataset}"] = (path, c, sweep)
     return found
 
 
@@ -58,13 +59,6 @@ def rehearsal_config(cfg: RunConfig) -> dict:
     cut = {**CUT, **({"eval_tokens": 4096, "eval_batches": 50} if cfg.dataset.startswith(
         "fineweb") else {"eval_batches": 1})}
     return {**cfg.model_dump(mode="json", exclude_defaults=True), **cut}
-
-
-def _progress(folder: Path) -> int:
-    try:
-        return json.loads((folder / ".progress").read_text())[0]
-    except (OSError, ValueError):
-        return 0
 
 
 def _wait(predicate, timeout: float, what: str) -> None:

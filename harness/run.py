@@ -24,8 +24,10 @@ from tqdm import tqdm
 from . import checkpoint, distributed
 from .cost import Throughput
 from .data import (
+    ShardWindows,
     build_dataset,
     decoding_workers,
+    eval_batch_size,
     eval_batches,
     eval_limit,
     input_size,
@@ -90,7 +92,7 @@ def loader_workers(dataset) -> int:
     """Decoding processes for image folders (JPEG decode and RandAugment: ~300–400 img/s per
     core, so a GPU needs several): this rank's CPUs but one, at most 16; none for in-memory
     tensors and token shards (a memory-mapped slice needs no worker)."""
-    if isinstance(dataset, TensorDataset) or hasattr(dataset, "window"):
+    if isinstance(dataset, (TensorDataset, ShardWindows)):
         return 0
     return decoding_workers(cpus_per_rank())
 
@@ -271,13 +273,11 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                        "data_wait_fraction": data_wait / max(now - last_log, 1e-9)}
                 last_log, samples_since_log, data_wait = now, 0, 0.0
                 if is_last or (cfg.eval_every and step > 0 and step % cfg.eval_every == 0):
-                    # eval_batches counts batches of 256 images or 32 token windows; they
-                    # are scored micro-batch by micro-batch where one is set (a GPT's
-                    # logits for 32 × 1024 tokens are 6.6 GB of floats).
-                    eval_batch = 256 if first.dim() > 1 else 32
+                    # Scored micro-batch by micro-batch where one is set (a GPT's logits
+                    # for 32 × 1024 tokens are 6.6 GB of floats).
                     row["eval_loss"], row["eval_accuracy"] = evaluate(
-                        model, data.test, micro_batch or eval_batch, device,
-                        eval_limit(cfg, eval_batch), rank, world)
+                        model, data.test, micro_batch or eval_batch_size(cfg), device,
+                        eval_limit(cfg), rank, world)
                 metric_rows.append(row)
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))

@@ -26,8 +26,9 @@ NEEDS_ROOT = {"cifar10": "cifar-10-batches-py", "imagenet": "train", "fineweb_ed
               "fineweb10b": "."}
 
 __all__ = ["DATASETS", "SHAPES", "TOKENS", "BatchStream", "DataError", "ImageData",
-           "TokenStream", "build_dataset", "check_available", "data_root", "decoding_workers",
-           "eval_batches", "eval_limit", "example_input", "input_size", "train_stream"]
+           "ShardWindows", "TokenStream", "build_dataset", "check_available", "data_root",
+           "decoding_workers", "eval_batch_size", "eval_batches", "eval_limit",
+           "example_input", "input_size", "train_stream"]
 
 
 def data_root(dataset: str, root: str | Path | None = None) -> Path | None:
@@ -51,12 +52,17 @@ def input_size(cfg) -> int | None:
     return cfg.seq_len if cfg.dataset in TOKENS else cfg.image_size
 
 
-def eval_limit(cfg, batch_size: int) -> int | None:
+def eval_batch_size(cfg) -> int:
+    """The evaluation batch `eval_batches` counts: 32 token windows or 256 images."""
+    return 32 if cfg.dataset in TOKENS else 256
+
+
+def eval_limit(cfg) -> int | None:
     """Items per evaluation: `eval_tokens` worth of windows for token sets, else
     `eval_batches` batches (None: the whole set)."""
     if cfg.eval_tokens is not None:
         return math.ceil(cfg.eval_tokens / (cfg.seq_len or SHAPES[cfg.dataset][2]))
-    return None if cfg.eval_batches is None else cfg.eval_batches * batch_size
+    return None if cfg.eval_batches is None else cfg.eval_batches * eval_batch_size(cfg)
 
 
 def example_input(dataset: str, size: int | None = None) -> torch.Tensor:

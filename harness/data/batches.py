@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset, get_worker_info
 
+from .tokens import ShardWindows
+
 
 def random_crop(x: torch.Tensor, pad: int, g: torch.Generator) -> torch.Tensor:
     """Per-image random translation by up to `pad` pixels (pad with edge values, crop back)."""
@@ -171,7 +173,7 @@ def eval_items(n: int, limit: int | None, spread: bool, rank: int = 0,
 def eval_batches(dataset, batch_size: int, workers: int = 0, limit: int | None = None,
                  rank: int = 0, world: int = 1) -> Iterator:
     """This rank's evaluation batches (see eval_items); file-backed image sets are spread."""
-    spread = not isinstance(dataset, TensorDataset) and not hasattr(dataset, "window")
+    spread = not isinstance(dataset, (TensorDataset, ShardWindows))
     items = eval_items(len(dataset), limit, spread, rank, world)
     if isinstance(dataset, TensorDataset):
         x, y = dataset.tensors

@@ -54,13 +54,9 @@ def check_runs(runs, root: str | Path | None, data_repeat: str = "refuse") -> tu
             rows.append({"run": run.run_id, "dataset": cfg.dataset, "what": "embedded",
                          "found": "-", "needed": "-", "verdict": "ok"})
             continue
+        check_available(cfg.dataset, root)
         folder = data_root(cfg.dataset, root)
-        if folder is None or not folder.exists():
-            raise DataError(f"dataset {cfg.dataset}: {folder or '(no data root)'} not found; "
-                            "set --data-root or WDLAB_DATA to the folder holding "
-                            f"{cfg.dataset}/ (harness data prepare makes it)")
         if cfg.dataset not in TOKENS and cfg.dataset != "imagenet":  # cifar10: the files
-            check_available(cfg.dataset, root)
             rows.append({"run": run.run_id, "dataset": cfg.dataset, "what": "files",
                          "found": "present", "needed": "-", "verdict": "ok"})
             continue
@@ -70,13 +66,11 @@ def check_runs(runs, root: str | Path | None, data_repeat: str = "refuse") -> tu
                                 if cfg.dataset in TOKENS else _image_inventory(folder))
         found = inventories[key]
         if cfg.dataset in TOKENS:
-            checks = _token_rows(cfg, found, eval_limit(cfg, 32))
-        elif cfg.dataset == "imagenet":
+            checks = _token_rows(cfg, found, eval_limit(cfg))
+        else:  # imagenet
             checks = [(f"{split} {what}", found[f"{split}_{what}"],
                        IMAGENET_FULL[what if what == "classes" else split])
                       for split in ("train", "val") for what in ("classes", "images")]
-        else:
-            checks = []
         for what, have, need in checks:
             short = have < need
             repeat = short and what == "train tokens" and data_repeat == "allow"

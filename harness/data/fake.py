@@ -11,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .prepare_fineweb import write_shard
+from .prepare_fineweb import shard_name, write_shard
 
 CLASSES = 1000
 
 
-def _jpeg(rng: np.random.Generator) -> bytes:
+def jpeg_bytes(rng: np.random.Generator) -> bytes:
+    """One ImageNet-like 500×375 JPEG: smooth content plus texture, quality 90."""
     from PIL import Image
 
     coarse = Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8))
@@ -38,7 +39,7 @@ def fake_imagenet(root: Path, per_class: int = 1, distinct: int = 32) -> Path:
     sources = []
     for i in range(distinct):
         path = pool / f"{i}.JPEG"
-        path.write_bytes(_jpeg(rng))
+        path.write_bytes(jpeg_bytes(rng))
         sources.append(path)
     for split in ("train", "val"):
         for c in range(CLASSES):
@@ -68,8 +69,8 @@ def fake_fineweb(root: Path, train_tokens: int = 2_000_000, val_tokens: int = 20
     folder = root / "fineweb_edu"
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2)
-    write_shard(folder / "fineweb_edu_val_000000.bin", rng.integers(0, 50257, val_tokens))
-    write_shard(folder / "fineweb_edu_train_000001.bin", rng.integers(0, 50257, train_tokens))
+    write_shard(folder / shard_name(0), rng.integers(0, 50257, val_tokens))
+    write_shard(folder / shard_name(1), rng.integers(0, 50257, train_tokens))
     return folder
 
 

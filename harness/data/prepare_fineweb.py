@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .images import DataError
-from .tokens import HEADER_INTS, SHARD_MAGIC, SHARD_VERSION
+from .tokens import shard_header
 
 MANIFEST = ".prepare.json"
 HF_DATASET = "HuggingFaceFW/fineweb-edu"
@@ -118,11 +118,9 @@ def _tokenize(text: str) -> np.ndarray:
 def write_shard(path: Path, tokens: np.ndarray) -> None:
     """One llm.c shard: 256 int32 header (magic, version, count), then uint16 tokens;
     written to a temporary name and renamed, so a shard on disk is always whole."""
-    header = np.zeros(HEADER_INTS, dtype=np.int32)
-    header[:3] = SHARD_MAGIC, SHARD_VERSION, len(tokens)
     partial = path.with_name(path.name + ".partial")
     with open(partial, "wb") as f:
-        f.write(header.tobytes())
+        f.write(shard_header(len(tokens)))
         f.write(tokens.astype(np.uint16).tobytes())
     os.replace(partial, path)
 

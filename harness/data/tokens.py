@@ -49,6 +49,13 @@ def stdlib_bytes(root: Path | None = None, seq_len: int | None = None) -> ImageD
                      256, 256, seq_len)
 
 
+def shard_header(count: int) -> bytes:
+    """The 1 KiB header of a shard of `count` tokens."""
+    header = np.zeros(HEADER_INTS, dtype=np.int32)
+    header[:3] = SHARD_MAGIC, SHARD_VERSION, count
+    return header.tobytes()
+
+
 def shard_tokens(path: Path) -> int:
     """The token count of one `.bin` shard from its header (256 int32: magic, version,
     count; then uint16 tokens), checked against the file's size; reads 1 KiB."""
