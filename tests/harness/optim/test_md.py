@@ -7,7 +7,6 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import ns5_reference
 from torch import nn
 
 from harness.optim.md import (
@@ -19,6 +18,7 @@ from harness.optim.md import (
     apply_md,
 )
 from harness.optim.param_groups import classify
+from harness.optim.reference import adam_md_reference, muon_md_reference
 
 
 def _layer(gains="row+col", parameterization="softplus", shape=(5, 3, 2, 2)):
@@ -73,20 +73,6 @@ def test_fused_weight_and_chain_rule_match_autograd_in_float64():
     torch.testing.assert_close(md[0].col.grad, want_col.detach())
 
 
-def adam_md_reference(v0, grads, lrs, b1=0.9, b2=0.999, eps=1e-8):
-    """Spec §Update: Adam proposal, step rescaled to relative size lr, back onto ‖V‖ = R."""
-    radius, v = v0.norm(), v0.clone()
-    m, s, relative = torch.zeros_like(v), torch.zeros_like(v), []
-    for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
-        m = b1 * m + (1 - b1) * g
-        s = b2 * s + (1 - b2) * g * g
-        u = (m / (1 - b1**t)) / (torch.sqrt(s / (1 - b2**t)) + eps)
-        step = lr * v.norm() * u / u.norm()
-        relative.append((step.norm() / v.norm()).item())
-        v = radius * (v - step) / (v - step).norm()
-    return v, relative
-
-
 def test_adam_md_direction_matches_the_reference_and_its_relative_step_is_the_lr():
     g = torch.Generator().manual_seed(1)
     v0 = torch.randn(6, 4, generator=g, dtype=torch.float64)
@@ -127,17 +113,13 @@ def test_muon_md_matches_a_float64_reference_on_a_wide_matrix(adjust):
     p = nn.Parameter(v0.clone())
     opt = SphereDirection([p], lr=lrs[0], base="muon", momentum=mu, adjust_lr=adjust)
     opt.param_groups[0]["ns_dtype"] = torch.float64
-    radius, v, buf = v0.norm(), v0.clone(), torch.zeros_like(v0)
     for grad, lr in zip(grads, lrs):
         opt.param_groups[0]["lr"] = lr
         p.grad = grad.clone()
         opt.step()
         assert opt.state[p]["relative_step"].item() == pytest.approx(lr * factor, rel=1e-12)
-        buf = mu * buf + (1 - mu) * grad
-        u = ns5_reference(grad + mu * (buf - grad))  # Nesterov
-        step = lr * factor * v.norm() * u / u.norm()
-        v = radius * (v - step) / (v - step).norm()
-    torch.testing.assert_close(p.detach(), v, rtol=1e-9, atol=1e-12)
+    want = muon_md_reference(v0, grads, lrs, mu, factor)
+    torch.testing.assert_close(p.detach(), want, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("md_embeddings", ["unit", "free"])

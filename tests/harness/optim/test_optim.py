@@ -1,4 +1,4 @@
-"""Update rules against float64 references written here, independently of harness/optim."""
+"""Update rules against the float64 references in harness/optim/reference.py."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from torch import nn
 from harness.models import build_model
 from harness.optim import OPTIMIZERS, classify, lr_factor, param_groups
 from harness.optim.corrected import SGDC, AdamC
+from harness.optim.reference import adamc_reference, effective_lr_reference, sgdc_reference
 
 
 def _schedule(t):  # a warmup-then-decay lr sequence
@@ -43,14 +44,9 @@ def test_sgdc_matches_reference():
     lam, beta, gmax = 0.3, 0.9, 0.1
     w0, grads = _params_and_grads()
     got = _run(SGDC, w0, grads, (True, False), momentum=beta, weight_decay=lam)
+    lrs = [_schedule(t) for t in range(len(grads))]
     for i, corrected in enumerate((True, False)):
-        x, buf = w0[i].clone(), None
-        for t, gs in enumerate(grads):
-            gamma = _schedule(t)
-            lam_t = lam * gamma / gmax if corrected else lam
-            d = gs[i] + lam_t * x  # torch SGD: coupled decay, then momentum
-            buf = d.clone() if buf is None else beta * buf + d
-            x = x - gamma * buf
+        x = sgdc_reference(w0[i], [gs[i] for gs in grads], lrs, lam, beta, gmax, corrected)
         torch.testing.assert_close(got[i], x, rtol=1e-12, atol=1e-12)
 
 
@@ -58,15 +54,10 @@ def test_adamc_matches_algorithm_1():
     lam, b1, b2, eps, gmax = 0.5, 0.9, 0.99, 1e-8, 0.1
     w0, grads = _params_and_grads(1)
     got = _run(AdamC, w0, grads, (True, False), betas=(b1, b2), eps=eps, weight_decay=lam)
+    lrs = [_schedule(t) for t in range(len(grads))]
     for i, corrected in enumerate((True, False)):
-        x, m, v = w0[i].clone(), torch.zeros_like(w0[i]), torch.zeros_like(w0[i])
-        for t, gs in enumerate(grads, start=1):
-            gamma = _schedule(t - 1)
-            m = b1 * m + (1 - b1) * gs[i]
-            v = b2 * v + (1 - b2) * gs[i] ** 2
-            step = gamma * (m / (1 - b1**t)) / ((v / (1 - b2**t)).sqrt() + eps)
-            decay = gamma**2 / gmax * lam if corrected else gamma * lam  # Alg. 1, lines 12/14
-            x = x - step - decay * x
+        x = adamc_reference(w0[i], [gs[i] for gs in grads], lrs, lam, b1, b2, eps, gmax,
+                            corrected)
         torch.testing.assert_close(got[i], x, rtol=1e-10, atol=1e-12)
 
 
@@ -161,10 +152,6 @@ def test_wsd_and_step_schedules():
     assert step[29] == 1.0 and step[30] == pytest.approx(0.1) and step[60] == pytest.approx(0.01)
 
 
-def _gamma_eff(lr, alpha):  # Chou eq. 3, written here independently of harness/optim
-    return lr * math.sqrt((2 - alpha) / alpha)
-
-
 def test_momentum_schedule_reproduces_the_cosine_effective_lr():
     from harness.optim.schedules import momentum_matching
 
@@ -173,8 +160,8 @@ def test_momentum_schedule_reproduces_the_cosine_effective_lr():
         target = lr_factor(t, 100, "cosine")
         alpha, lr_factor_t = momentum_matching(target, alpha0, alpha_max)
         assert alpha0 - 1e-12 <= alpha <= alpha_max
-        assert _gamma_eff(lr * lr_factor_t, alpha) == pytest.approx(
-            _gamma_eff(lr * target, alpha0), rel=1e-9)
+        assert effective_lr_reference(lr * lr_factor_t, alpha) == pytest.approx(
+            effective_lr_reference(lr * target, alpha0), rel=1e-9)
         if lr_factor_t < 1:  # γ only moves once α has hit its cap
             assert alpha == alpha_max
 
@@ -194,8 +181,9 @@ def test_schedule_groups_drives_scion_momentum_and_c2():
     assert hidden["momentum"] == 0.9 and hidden["lr"] == pytest.approx(0.01 * 4 / 10)
     for t in (10, 50, 90, 99):
         schedule_groups(opt, t, 100, cfg, warmup=10)
-        want = _gamma_eff(0.01 * lr_factor(t, 100, "cosine", warmup=10), 0.1)
-        assert _gamma_eff(hidden["lr"], 1 - hidden["momentum"]) == pytest.approx(want)
+        want = effective_lr_reference(0.01 * lr_factor(t, 100, "cosine", warmup=10), 0.1)
+        got = effective_lr_reference(hidden["lr"], 1 - hidden["momentum"])
+        assert got == pytest.approx(want)
         assert hidden["c2"] == pytest.approx(1.1875 * lr_factor(t, 100, "cosine", 0, 0.25))
     assert hidden["momentum"] == 0.5  # α hit α_max = 0.5 near the end
 

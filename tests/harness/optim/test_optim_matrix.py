@@ -1,5 +1,5 @@
-"""Scion/ScionC, Muon, Newton–Schulz and Renormalized AdamW against float64 references written
-here from the papers' equations (not calling harness/optim), over 20+ steps of a changing lr."""
+"""Scion/ScionC, Muon, Newton–Schulz and Renormalized AdamW against the float64 references in
+harness/optim/reference.py (written from the papers' equations), over 20+ steps of a changing lr."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import math
 
 import pytest
 import torch
-from conftest import ns5_reference
 from torch import nn
 
 from harness.optim.muon import Muon
 from harness.optim.newton_schulz import orthogonalize
+from harness.optim.reference import renormalized_adamw_reference, scion_reference
 from harness.optim.renormalized import RenormalizedAdamW
 from harness.optim.scion import Scion
 
@@ -47,22 +47,6 @@ def run(optimizer_factory, w0, grads, c2_at=None, momentum_at=None):
     return [p.detach() for p in params]
 
 
-def lmo_reference(name, m):
-    a = m.reshape(m.shape[0], -1)
-    d_out, d_in = a.shape
-    if name == "sign":
-        out = -torch.sign(a) / d_in
-    elif name == "spectral":
-        out = -math.sqrt(d_out / d_in) * ns5_reference(a)
-    elif name == "colnorm":  # columns to RMS 1
-        out = -a / torch.sqrt((a**2).mean(dim=0, keepdim=True))
-    elif name == "rownorm":  # rows to ℓ2 norm 1/√d_in
-        out = -a / (torch.sqrt((a**2).sum(dim=1, keepdim=True)) * math.sqrt(d_in))
-    else:  # bias_rms
-        out = -m / torch.sqrt((m**2).mean())
-    return out.reshape(m.shape)
-
-
 @pytest.mark.parametrize("lmo", ["sign", "spectral", "colnorm", "rownorm", "bias_rms"])
 @pytest.mark.parametrize("corrected", [False, True])
 def test_scion_and_scionc_match_the_reference(lmo, corrected):
@@ -78,13 +62,9 @@ def test_scion_and_scionc_match_the_reference(lmo, corrected):
     got = run(lambda ps: Scion(ps, lr=0.05, momentum=0.9, weight_decay=lam, lmo=lmo,
                                corrected=corrected, c2=c2, ns_dtype=torch.float64),
               w0, grads, c2_at=c2_at, momentum_at=lambda t: 1 - alpha_at(t))
+    lrs, alphas, c2s = ([f(t) for t in range(STEPS)] for f in (lr_at, alpha_at, c2_at))
     for i, w in enumerate(w0):
-        x, m = w.clone(), torch.zeros_like(w)
-        for t, gs in enumerate(grads):
-            gamma, alpha = lr_at(t), alpha_at(t)
-            m = (1 - alpha) * m + alpha * gs[i]
-            lam_t = (2 - alpha) / (2 * alpha * c2_at(t)) * gamma if corrected else lam
-            x = x + gamma * (-lam_t * x + lmo_reference(lmo, m))
+        x = scion_reference(w, [gs[i] for gs in grads], lrs, alphas, lmo, lam, c2s, corrected)
         # rtol 1e-5: the oracles guard their divisions with ε = 1e-8; the paper's don't.
         torch.testing.assert_close(got[i], x, rtol=1e-5, atol=1e-8)
 
@@ -154,19 +134,9 @@ def test_renormalized_adamw_matches_algorithm_1():
     w0, grads = random_problem([(6, 4), (5,)], seed=5)
     got = run(lambda ps: RenormalizedAdamW(ps, lr=0.05, betas=(b1, b2), eps=eps,
                                            weight_decay=lam), w0, grads)
+    lrs = [lr_at(t) for t in range(STEPS)]
     for i, w in enumerate(w0):
-        x, m, v = w.clone(), torch.zeros_like(w), torch.zeros_like(w)
-        for t, gs in enumerate(grads, start=1):
-            gamma = lr_at(t - 1)
-            m = b1 * m + (1 - b1) * gs[i]
-            v = b2 * v + (1 - b2) * gs[i] ** 2
-            u = (m / (1 - b1**t)) / (torch.sqrt(v / (1 - b2**t)) + eps)
-            x = x - gamma * lam * x  # line 10
-            new = x - gamma * u  # line 11
-            if x.norm() >= eps:  # lines 12-14
-                u_par = (x * u).sum() / x.norm()
-                new = (x.norm() - gamma * u_par).abs() / (new.norm() + eps) * new
-            x = new
+        x = renormalized_adamw_reference(w, [gs[i] for gs in grads], lrs, lam, b1, b2, eps)
         torch.testing.assert_close(got[i], x, rtol=1e-10, atol=1e-12)
 
 
