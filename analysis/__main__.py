@@ -1,5 +1,7 @@
-"""`python -m analysis ARTIFACT --scale S`: draw one paper artifact and check its claims;
-`python -m analysis list` / `report`: every artifact / every claim (analysis/report.py)."""
+"""`python -m analysis ARTIFACT --scale S`: draw one paper artifact and check its claims.
+`list`: every artifact found in the tree; `report`: every claim (analysis/report.py);
+`table SWEEP`: a final metric per cell as mean ± std over seeds (what `harness table` runs);
+`sweep ARTIFACT`: the sweep file an artifact draws from (empty: none), for the Makefile."""
 
 from __future__ import annotations
 
@@ -10,46 +12,81 @@ from pathlib import Path
 
 from harness.sweep import SweepError
 
+from .artifacts import find
 from .load import ResultsError
-from .registry import FIGURES as ARTIFACTS
+
+
+def _table_command(argv: list[str]) -> int:
+    from .tables import FORMATS, table_command
+
+    parser = argparse.ArgumentParser(prog="python -m analysis table")
+    parser.add_argument("sweep")
+    parser.add_argument("--scale", default="mini")
+    parser.add_argument("--results", default="results")
+    parser.add_argument("--format", default="text", choices=FORMATS)
+    parser.add_argument("--metric", default=None, help="metrics.parquet column (eval_accuracy)")
+    parser.add_argument("--rows", default=None, help="run key(s), comma-separated (epochs)")
+    parser.add_argument("--cols", default=None, help="run key(s), comma-separated (optimizer)")
+    parser.add_argument("--compare-paper", action="store_true",
+                        help="show the sweep file's paper_table value beside each cell")
+    args = parser.parse_args(argv)
+    try:
+        print(table_command(args))
+    except (ResultsError, SweepError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _draw(args) -> int:
+    try:
+        artifact = find(args.artifact)
+        out = Path(args.out or Path(args.results) / "figures")
+        report = artifact.module.draw(artifact.sweep_file, args.scale, args.results, out)
+    except (ResultsError, SweepError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    claims_file = out / f"{artifact.name}_{args.scale}.claims.json"
+    claims_file.write_text(json.dumps(report["claims"], indent=2) + "\n")
+    print("\n".join(report["verdicts"]))
+    print("wrote " + ", ".join(report["files"] + [str(claims_file)]))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
-    parser.add_argument("artifact", help=f"one of {', '.join(ARTIFACTS)}; or list, report")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["table"]:
+        return _table_command(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("artifact", nargs="?", default="list",
+                        help="an artifact (python -m analysis list), or list, report, sweep")
+    parser.add_argument("name", nargs="?", help="with `sweep`: the artifact")
     parser.add_argument("--scale", default="mini")
     parser.add_argument("--results", default="results")
     parser.add_argument("--out", default=None, help="figure folder (RESULTS/figures)")
     args = parser.parse_args(argv)
-    if args.artifact in ("list", "report"):
-        from .report import artifact_rows, write_report
+    if args.artifact == "sweep":
+        try:
+            print(find(args.name or "").sweep_file or "")
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
+    if args.artifact == "list":
+        from .report import artifact_rows, format_rows
 
-        if args.artifact == "list":
-            from harness.inspect_params import format_table
+        print(format_rows(artifact_rows()))
+        return 0
+    if args.artifact == "report":
+        from .report import write_report
 
-            print(format_table(artifact_rows()))
-            return 0
         md, page, entries = write_report(args.scale, args.results)
         for name, e in entries.items():
             print(f"{e['status']:>22}  {name}")
         print(f"wrote {md} and {page}")
         return 0
-    if args.artifact not in ARTIFACTS:
-        print(f"error: unknown artifact {args.artifact!r}; allowed: {', '.join(ARTIFACTS)}",
-              file=sys.stderr)
-        return 2
-    draw, sweep_file = ARTIFACTS[args.artifact]
-    out = Path(args.out or Path(args.results) / "figures")
-    try:
-        report = draw(sweep_file, args.scale, args.results, out)
-    except (ResultsError, SweepError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    claims_file = out / f"{args.artifact.replace('-', '_')}_{args.scale}.claims.json"
-    claims_file.write_text(json.dumps(report["claims"], indent=2) + "\n")
-    print("\n".join(report["verdicts"]))
-    print("wrote " + ", ".join(report["files"] + [str(claims_file)]))
-    return 0
+    return _draw(args)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from harness.sweep import expand, run_dir
+from harness.sweep import expand, legacy_run_dir, run_dir
 
 
 class ResultsError(RuntimeError):
@@ -37,9 +37,11 @@ def load_runs(sweep_file: str | Path, scale: str, results: str | Path,
               tables: tuple[str, ...] = ("metrics", "layers")) -> list[dict]:
     """One dict per complete run: `config` (dict), and a DataFrame per table
     (`metrics`, `layers` for training runs; `norms` for simulations)."""
-    runs = []
+    runs, legacy = [], 0
     for run in expand(sweep_file, scale):
         folder = run_dir(results, run)
+        if not (folder / "DONE").is_file() and (old := legacy_run_dir(results, run)):
+            folder, legacy = old, legacy + 1  # read in place; `harness run` moves it
         if not (folder / "DONE").is_file():
             continue
         try:
@@ -49,6 +51,9 @@ def load_runs(sweep_file: str | Path, scale: str, results: str | Path,
             continue
         runs.append({"config": yaml.safe_load((folder / "config.yaml").read_text()),
                      "folder": folder, **frames})
+    if legacy:
+        print(f"note: {legacy} run(s) read from the sweep's old folder name; `harness run "
+              f"{sweep_file}` moves them", file=sys.stderr)
     if not runs:
         raise ResultsError(f"no complete runs of {sweep_file} at scale {scale} under {results}/; "
                            f"run: harness run {sweep_file} --scale {scale}")

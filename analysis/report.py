@@ -9,89 +9,67 @@ from __future__ import annotations
 
 import base64
 import html
+import json
+import subprocess
+import sys
 from pathlib import Path
 
-from harness.sweep import SCALES, SimConfig, SweepError, expand
+from harness.sweep import SCALES, SweepError, expand
+from harness.text_table import format_table as format_rows  # noqa: F401 (list prints with it)
 
+from .artifacts import Artifact, discover
 from .load import ResultsError
-from .registry import FIGURES, TABLES
-
-# Effective training throughput of the 2-core CI machines, measured on the mini scales
-# (ResNet-14 on digits ≈ 0.08, byte GPTs 0.03–0.07 TFLOP/s): estimates are good to ~2×.
-CPU_TFLOPS = 0.06
-RUN_OVERHEAD_S = 3.0
 
 
-def make_target(name: str) -> str:
-    paper, _, rest = name.partition("-")
-    kind, number = ("table", rest[5:]) if rest.startswith("table") else ("figure", rest[3:])
-    return f"{paper.rstrip('0123456789')}-{kind}-{number}"
-
-
-def estimate_minutes(sweep_file: str, scale: str) -> float:
-    from harness.cost import run_cost  # imports torch: only when estimating
-
-    seconds = 0.0
-    for run in expand(sweep_file, scale):
-        if isinstance(run.config, SimConfig):
-            seconds += 30.0  # simulations: measured 10–30 s each
-            continue
-        seconds += run_cost(run.config)["pflops"] * 1e3 / CPU_TFLOPS + RUN_OVERHEAD_S
-    return seconds / 60
+def estimate_minutes(sweep_files: list[str], scale: str) -> dict[str, float]:
+    """Rough 2-core minutes per sweep: counting FLOPs builds the models, which needs torch,
+    so it runs in a harness process (analysis itself imports no torch)."""
+    if not sweep_files:
+        return {}
+    out = subprocess.run([sys.executable, "-m", "harness.cost", scale, *sweep_files],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
 
 
 def artifact_rows(with_estimate: bool = True) -> list[dict]:
-    entries = ([(n, "figure", s) for n, (_, s) in FIGURES.items()]
-               + [(n, "table", s) for n, s in TABLES.items()])
+    artifacts = discover()
+    sweeps = {a.name: a.sweep_file for a in artifacts}
+    minutes = (estimate_minutes(sorted({s for s in sweeps.values() if s}), "mini")
+               if with_estimate else {})
     rows = []
-    for name, kind, sweep in entries:
-        counts = []
+    for a in artifacts:
+        sweep, counts = sweeps[a.name], []
         for scale in SCALES if sweep else ():  # no sweep: computed exactly when drawn
             try:
                 counts.append(f"{scale} {len(expand(sweep, scale))}")
             except SweepError:
                 pass
-        row = {"artifact": name, "kind": kind, "make": f"make {make_target(name)}",
+        row = {"artifact": a.name, "kind": a.kind, "make": f"make {a.name}",
                "runs per scale": ", ".join(counts) or "none (exact, computed when drawn)",
                "sweep": sweep or "—"}
         if with_estimate:
-            minutes = estimate_minutes(sweep, "mini") if sweep else 0.0
-            row["mini ≈ min (2 cores)"] = f"{minutes:.0f}"
+            row["mini ≈ min (2 cores)"] = f"{minutes.get(sweep, 0.0):.0f}"
         rows.append(row)
     return rows
 
 
-def _figure_claims(name: str, scale: str, results: str, out: Path) -> dict:
-    draw, sweep = FIGURES[name]
+def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> dict:
+    """One artifact's entry in the report: status, verdict text, claims, files."""
     try:
-        report = draw(sweep, scale, results, out)
-    except ResultsError as e:
+        report = artifact.module.draw(artifact.sweep_file, scale, results, out)
+    except (ResultsError, SweepError) as e:
         return {"status": "not run", "detail": str(e).split(";")[0], "claims": {}, "files": []}
     except ValueError as e:  # e.g. one side of a comparison missing
         return {"status": "not run", "detail": str(e), "claims": {}, "files": []}
     claims = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
-    status = "shown" if all(claims.values()) else "not shown"
+    status = report.get("status") or ("shown" if all(claims.values()) else "not shown")
     return {"status": status, "detail": "\n".join(report["verdicts"]), "claims": claims,
             "files": report["files"]}
 
 
-def _table_text(name: str, scale: str, results: str) -> dict:
-    from .tables import build, render
-
-    try:
-        table = build(TABLES[name], scale, results)
-    except (ResultsError, SweepError) as e:
-        return {"status": "not run", "detail": str(e), "claims": {}, "files": []}
-    done = sum(bool(c.values) for c in table.cells.values())
-    status = f"table ({done}/{len(table.cells)} cells)" if done else "not run"
-    return {"status": status, "detail": render(table, "md", compare=True), "claims": {},
-            "files": []}
-
-
 def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
     out = Path(results) / "figures"
-    entries = {name: _figure_claims(name, scale, results, out) for name in FIGURES}
-    entries.update({name: _table_text(name, scale, results) for name in TABLES})
+    entries = {a.name: artifact_claims(a, scale, results, out) for a in discover()}
     md = [f"# wdlab claims report — {scale} scale", "",
           "Each paper claim as a check over our results (thresholds fixed from the papers' "
           "statements before the runs). `not shown` means the claim failed at this scale; "
@@ -102,7 +80,7 @@ def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
         md.append(f"| {name} | **{e['status']}** | {claims} |")
     html_parts = [f"<h1>wdlab claims report — {html.escape(scale)} scale</h1>"]
     for name, e in entries.items():
-        md += ["", f"## {name} ({make_target(name)}): {e['status']}", ""]
+        md += ["", f"## {name} (make {name}): {e['status']}", ""]
         html_parts.append(f"<h2>{html.escape(name)}: {html.escape(e['status'])}</h2>")
         if e["detail"]:
             md += (["```", e["detail"], "```"] if not e["detail"].startswith("**")

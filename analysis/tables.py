@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from harness.sweep import SweepError, check_keys, expand, load_sweep, run_dir
+from harness.sweep import SweepError, check_keys, expand, legacy_run_dir, load_sweep, run_dir
 
 from .load import ResultsError
 
@@ -65,6 +65,8 @@ def _keys(spec: str) -> tuple[str, ...]:
 
 
 @dataclass
+
+
 class Cell:
     values: list[float] = field(default_factory=list)  # finals of complete seeds, as shown
     expected: int = 0
@@ -80,6 +82,8 @@ class Cell:
 
 
 @dataclass
+
+
 class Table:
     sweep: str
     scale: str
@@ -137,6 +141,8 @@ def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | 
             values = []
             for run in members:
                 folder = run_dir(results, run)
+                if not (folder / "DONE").is_file():  # stored under the sweep's old name
+                    folder = legacy_run_dir(results, run) or folder
                 if (folder / "DONE").is_file():
                     value = final_value(folder / "metrics.parquet", metric)
                     values.append(100 * value if percent else value)
@@ -297,3 +303,18 @@ def table_command(args) -> str:
     """What `harness table` prints (harness/cli.py parses the flags)."""
     table = build(args.sweep, args.scale, args.results, args.rows, args.cols, args.metric)
     return render(table, args.format, args.compare_paper)
+
+
+def draw_table(sweep_file, scale: str, results, out_dir) -> dict:
+    """A paper table as an artifact: the sweep file's layout beside the paper's numbers,
+    printed and written as Markdown to OUT/<name>_<scale>.md. Tables check no claims."""
+    table = build(sweep_file, scale, results)
+    done = sum(bool(c.values) for c in table.cells.values())
+    if not done:
+        raise ResultsError(f"no complete runs of {sweep_file} at scale {scale} under "
+                           f"{results}/; run: harness run {sweep_file} --scale {scale}")
+    path = Path(out_dir) / f"{table.sweep}_{scale}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(table, "md", compare=True) + "\n")
+    return {"claims": {}, "verdicts": [render(table, "text", compare=True)], "files": [str(path)],
+            "status": f"table ({done}/{len(table.cells)} cells)"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def effective_lr(lr, momentum: float = 0.0):
@@ -47,3 +48,47 @@ def scion_steady_norm2(lr, weight_decay, momentum: float, update_norm2):
         value = (lr**2 * update_norm2 / (2 * eta - eta**2)
                  * (2 - eta - alpha + alpha * eta) / (eta + alpha - alpha * eta))
     return np.where(eta > 0, value, np.inf)
+
+
+def steady_norm(size: int, lr: float, weight_decay: float) -> float:
+    """√(n·γ/(λ(2 − γλ))): the exact fixed point of E‖θ‖² (≈ √(n·γ/(2λ)) for small γλ)."""
+    return float(np.sqrt(size * lr / (weight_decay * (2 - lr * weight_decay))))
+
+
+def scion_effective_lr(lr, alpha):
+    """Chou eq. 3: γ_eff = γ·√((2 − α)/α)."""
+    alpha = np.asarray(alpha, dtype=float)
+    return np.asarray(lr, dtype=float) * np.sqrt((2.0 - alpha) / alpha)
+
+
+# Hidden linears of timm's ViT (the harness's ViT, mlp ratio 4) as (d_out, d_in) in units of
+# the width: the norms logged per tensor carry no shapes, and Eq. 4 needs ‖u‖² per layer.
+VIT_LINEARS = {"attn.qkv.weight": (3, 1), "attn.proj.weight": (1, 1),
+               "mlp.fc1.weight": (4, 1), "mlp.fc2.weight": (1, 4)}
+
+
+def vit_update_norm2(layers: pd.DataFrame, width: int) -> float | None:
+    """Σ‖u_l‖² of the Spectral update over the normalized (hidden linear) layers of a ViT
+    (Table 1); None when a layer's shape is not known (another model: no overlay)."""
+    total = 0.0
+    for name in layers.loc[layers["normalized"], "layer"].astype(str).unique():
+        shape = next((s for suffix, s in VIT_LINEARS.items() if name.endswith(suffix)), None)
+        if shape is None:
+            return None
+        total += lmo_norm2("spectral", shape[0] * width, shape[1] * width)
+    return total
+
+
+def scion_theory(run: dict, metrics: pd.DataFrame) -> pd.Series | None:
+    """The hidden layers' steady-state ‖w‖ at each step's γ_t and λ_t (the logged ones, so
+    ScionC's λ_t ∝ γ_t/C²_t is included): √(Σ‖u‖² · E‖θ‖²/‖u‖²), Chou §2.2. It is the
+    equilibrium the norm relaxes to, not a prediction of the lag behind it."""
+    cfg = run["config"]
+    if cfg["optimizer"] not in ("scion", "scionc") or cfg["model"] != "vit":
+        return None
+    u2 = vit_update_norm2(run["layers"], cfg["width"])
+    if not u2:
+        return None
+    m = metrics[metrics["lr"] > 0]  # γ = 0 (last cosine step): no equilibrium to speak of
+    return pd.Series(np.sqrt(scion_steady_norm2(m["lr"], m["weight_decay"], cfg["momentum"],
+                                                u2)), index=m.index)

@@ -132,3 +132,29 @@ def run_cost(cfg: RunConfig, gpu_tflops: float | None = None, mfu: float | None 
             "peak_tflops": peak, "precision": cfg.precision, "mfu": mfu, "mfu_source": source,
             "loader_bound": loader_s > compute_s,
             "gpu_hours": max(compute_s, loader_s) / 3600}
+
+
+# Effective training throughput of the 2-core CI machines, measured on the mini scales
+# (ResNet-14 on digits ≈ 0.08, byte GPTs 0.03–0.07 TFLOP/s): estimates are good to ~2×.
+CPU_TFLOPS = 0.06
+RUN_OVERHEAD_S = 3.0
+SIMULATION_S = 30.0  # simulations: measured 10–30 s each
+
+
+def cpu_minutes(sweep_file: str, scale: str) -> float:
+    """Rough minutes for a sweep at `scale` on 2 CPU cores (what `make list` shows)."""
+    from .sweep import SimConfig, expand
+
+    seconds = 0.0
+    for run in expand(sweep_file, scale):
+        if isinstance(run.config, SimConfig):
+            seconds += SIMULATION_S
+            continue
+        seconds += run_cost(run.config)["pflops"] * 1e3 / CPU_TFLOPS + RUN_OVERHEAD_S
+    return seconds / 60
+
+
+if __name__ == "__main__":  # python -m harness.cost SCALE SWEEP...: {sweep: minutes} as JSON
+    import sys
+
+    print(json.dumps({f: cpu_minutes(f, sys.argv[1]) for f in sys.argv[2:]}))

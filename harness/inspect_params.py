@@ -8,6 +8,7 @@ from .data import SHAPES, example_input, input_size
 from .models import model_for
 from .optim import build_optimizer, classify, reparameterize
 from .sweep import Run
+from .text_table import format_table  # noqa: F401 (harness params prints with it)
 
 
 def describe(run: Run) -> list[dict]:
@@ -33,19 +34,3 @@ def describe(run: Run) -> list[dict]:
                      "corrected": bool(group.get("corrected") or (
                          group.get("normalized") and cfg.optimizer in ("sgdc", "adamc")))})
     return rows
-
-
-def format_table(rows: list[dict]) -> str:
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
-    lines += ["  ".join(_fmt(r[c]).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(lines)
-
-
-def _fmt(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)

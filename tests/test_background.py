@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import background
+from analysis.background import figure_1 as background_figure_1
 from harness.launch import write_config
 from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, atomic_write_parquet
 from harness.run import DONE
@@ -56,7 +56,7 @@ def draw(write_sweep, tmp_path, sweep=SWEEP, **how):
     results = tmp_path / "results"
     for run in expand(path, "smoke"):
         write_run(results, run, **how)
-    return background.figure1(path, "smoke", results, tmp_path / "fig")
+    return background_figure_1.draw(path, "smoke", results, tmp_path / "fig")
 
 
 def shown(report):
@@ -98,7 +98,7 @@ def test_relative_update_that_differs_at_fixed_product_fails(write_sweep, tmp_pa
         frame = pd.read_parquet(layers)
         frame["update_norm"] *= np.where(frame["normalized"], run.config.lr, 1.0)
         atomic_write_parquet(frame.to_dict("records"), LAYERS_SCHEMA, layers)
-    report = background.figure1(path, "smoke", results, tmp_path / "fig")
+    report = background_figure_1.draw(path, "smoke", results, tmp_path / "fig")
     assert shown(report)["relative_update_set_by_product"] is False
 
 
@@ -122,7 +122,7 @@ def test_a_diverged_run_fails_the_claims_instead_of_dropping_out(write_sweep, tm
                         frame[column] = np.nan
                 schema = LAYERS_SCHEMA if name == "layers" else METRICS_SCHEMA
                 atomic_write_parquet(frame.to_dict("records"), schema, file)
-    claims = shown(background.figure1(path, "smoke", results, tmp_path / "fig"))
+    claims = shown(background_figure_1.draw(path, "smoke", results, tmp_path / "fig"))
     assert claims["norms_scale_as_sqrt_lr_over_wd"] is False
     assert claims["relative_update_set_by_product"] is False
     assert claims["same_loss_curve_at_fixed_product"] is False

@@ -1,5 +1,5 @@
 """Chou et al. 2025 momentum scheduling (Figs. 3, 9–11): the harness's schedules and λ rules
-against float64 references written here, and analysis/chou2025_momentum.py's draw functions on
+against float64 references written here, and the momentum figures' draw functions (analysis/momentum.py) on
 synthetic results written with the harness's own writers, every claim made to pass and fail."""
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ import pytest
 import torch
 from pydantic import ValidationError
 
-from analysis import chou2025_momentum as cm
+from analysis.chou2025 import figure_3 as chou_figure_3
+from analysis.chou2025 import figure_9 as chou_figure_9
+from analysis.chou2025 import figure_10 as chou_figure_10
+from analysis.chou2025 import figure_11 as chou_figure_11
+from analysis.momentum import predicted_schedule
 from harness.launch import write_config
 from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, atomic_write_parquet
 from harness.run import DONE
@@ -198,7 +202,7 @@ def amax(cfg):
 def check(report, shown: bool, tmp_path, figure: str):
     claims = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     assert claims and all(v is shown for v in claims.values()), claims
-    assert (tmp_path / "fig" / f"chou2025_fig{figure}_smoke.png").is_file()
+    assert (tmp_path / "fig" / f"chou2025-figure-{figure}_smoke.png").is_file()
     assert len(report["verdicts"]) == len(claims)
     json.dumps(report["claims"])  # `python -m analysis` writes them as JSON
     return report["claims"]["measured"]
@@ -223,7 +227,8 @@ def test_figure3_claims(write_sweep, tmp_path, shown):
                                                            1 if a == 1 else 5)
     path, results = write_results(write_sweep, tmp_path, zipped, top1, weight,
                                   eff_scale=1.0 if shown else 1.01)
-    measured = check(cm.figure3(path, "smoke", results, tmp_path / "fig"), shown, tmp_path, "3")
+    report = chou_figure_3.draw(path, "smoke", results, tmp_path / "fig")
+    measured = check(report, shown, tmp_path, "3")
     assert measured["schedule_error"] == pytest.approx(0.0 if shown else 0.01, abs=1e-9)
     gaps = measured["final_top1_gap_alpha_max_le_0.5"]
     assert sorted(gaps.values()) == pytest.approx([0.005] * 2 if shown else [-0.02] * 2)
@@ -242,7 +247,8 @@ def test_figure9_claims(write_sweep, tmp_path, shown):
         return 0.9 if shown else 0.85
     path, results = write_results(write_sweep, tmp_path, zipped, top1,
                                   eff_scale=1.0 if shown else 0.5)
-    measured = check(cm.figure9(path, "smoke", results, tmp_path / "fig"), shown, tmp_path, "9")
+    report = chou_figure_9.draw(path, "smoke", results, tmp_path / "fig")
+    measured = check(report, shown, tmp_path, "9")
     ratios = measured["mid_gamma_eff_over_baseline"]
     # closed form over the middle half: 1/√f before the cap (≈ √2 mid-run), ≥ 1 throughout
     assert all(1.2 < v < 2.0 for v in ratios.values()) if shown else \
@@ -264,7 +270,7 @@ def test_figure10_claims(write_sweep, tmp_path, shown):
         return 0.89 if shown else 0.91
     path, results = write_results(write_sweep, tmp_path, zipped, top1,
                                   eff_scale=1.0 if shown else 3.0)
-    measured = check(cm.figure10(path, "smoke", results, tmp_path / "fig"), shown, tmp_path,
+    measured = check(chou_figure_10.draw(path, "smoke", results, tmp_path / "fig"), shown, tmp_path,
                      "10")
     # √(ratio(0.02)/ratio(0.1))·γ/0.01 = √(19/99) ≈ 0.44 at the start, /√f after
     early = measured["early_gamma_eff_over_baseline"].values()
@@ -299,7 +305,7 @@ def test_figure11_claims(write_sweep, tmp_path, shown):
     path, results = write_results(write_sweep, tmp_path, zipped, top1, weight, grad,
                                   eff_scale=1.0 if shown else 1.5,
                                   top={"c2": 2.375})
-    measured = check(cm.figure11(path, "smoke", results, tmp_path / "fig"), shown, tmp_path,
+    measured = check(chou_figure_11.draw(path, "smoke", results, tmp_path / "fig"), shown, tmp_path,
                      "11")
     swings = measured["post_warmup_swing"]  # from the end of warmup (step 10) on
     k = 4 if shown else 1
@@ -323,7 +329,7 @@ def test_figure11_a_run_diverged_mid_way_is_not_stable(write_sweep, tmp_path):
         return 1.0
     path, results = write_results(write_sweep, tmp_path, FIG11, lambda c, t: 0.9, weight,
                                   top={"c2": 2.375})
-    report = cm.figure11(path, "smoke", results, tmp_path / "fig")
+    report = chou_figure_11.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["scionc_keeps_norms_stable"]["shown"] is False
     assert report["claims"]["scionc_rises_early_then_plateaus"]["shown"] is False
     swings = report["claims"]["measured"]["post_warmup_swing"]
@@ -335,7 +341,7 @@ def test_schedule_claim_fails_when_every_logged_value_is_nan(write_sweep, tmp_pa
               "momentum_final": [None, 0.8, 0.5, 0.0]}
     path, results = write_results(write_sweep, tmp_path, zipped, lambda c, t: 0.9,
                                   eff_scale=float("nan"))
-    report = cm.figure3(path, "smoke", results, tmp_path / "fig")
+    report = chou_figure_3.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["schedule_as_designed"]["shown"] is False
     assert math.isnan(report["claims"]["measured"]["schedule_error"])
 
@@ -346,13 +352,13 @@ def test_a_second_constant_momentum_setting_is_a_clear_error(write_sweep, tmp_pa
               "momentum_final": [None, None, 0.5]}
     path, results = write_results(write_sweep, tmp_path, zipped, lambda c, t: 0.9)
     with pytest.raises(ValueError, match="exactly one constant-momentum"):
-        cm.figure3(path, "smoke", results, tmp_path / "fig")
+        chou_figure_3.draw(path, "smoke", results, tmp_path / "fig")
 
 
 def test_figure10_sweep_scales_the_sign_layer_like_the_hidden_ones():
     """Fig. 10 matches the α = 0.1 baseline's γ'_eff = γ(2−α)/α from α = 0.02: on every layer,
     the Sign layer's γ_L included, else it starts 99/19 = 5.2× above the baseline's."""
-    runs = [r.config for r in expand("experiments/chou2025/figure10.yaml", "smoke")]
+    runs = [r.config for r in expand("experiments/chou2025/figure-10.yaml", "smoke")]
     base = next(c for c in runs if c.momentum_schedule == "constant")
     for c in runs:
         for lr, base_lr in ((c.lr, base.lr), (c.output_lr, base.output_lr)):
@@ -364,7 +370,7 @@ def test_a_figure_without_baseline_says_so(write_sweep, tmp_path):
     zipped = {"momentum_schedule": ["match_effective_lr"] * 2, "momentum_final": [0.8, 0.5]}
     path, results = write_results(write_sweep, tmp_path, zipped, lambda c, t: 0.9)
     with pytest.raises(ValueError, match="baseline"):
-        cm.figure3(path, "smoke", results, tmp_path / "fig")
+        chou_figure_3.draw(path, "smoke", results, tmp_path / "fig")
 
 
 def test_predicted_schedule_matches_the_reference():
@@ -377,7 +383,7 @@ def test_predicted_schedule_matches_the_reference():
                 dict(lr=0.01, momentum=0.9, momentum_schedule="match_effective_lr",
                      momentum_final=0.0),
                 dict(lr=0.01, momentum=0.99, momentum_schedule="linear", momentum_final=0.0)):
-        lr, alpha = cm.predicted_schedule(cfg, steps, factor, TOTAL, WARMUP)
+        lr, alpha = predicted_schedule(cfg, steps, factor, TOTAL, WARMUP)
         want = np.array([reference(cfg, t) for t in steps])
         np.testing.assert_allclose(lr, want[:, 0], rtol=1e-9, atol=1e-15)
         np.testing.assert_allclose(alpha, want[:, 1], rtol=1e-9)

@@ -14,9 +14,13 @@ import torch
 from pydantic import ValidationError
 from torch import nn
 
-from analysis import chou2025_norms as norms
-from analysis.compare import norms_over_time
-from analysis.theory import lmo_norm2, scion_steady_norm2
+from analysis.chou2025 import figure_5 as chou_figure_5
+from analysis.chou2025 import figure_6 as chou_figure_6
+from analysis.chou2025 import figure_8 as chou_figure_8
+from analysis.chou2025 import figure_12 as chou_figure_12
+from analysis.chou2025 import figure_13 as chou_figure_13
+from analysis.equilibrium import norms_over_time
+from analysis.theory import lmo_norm2, scion_steady_norm2, vit_update_norm2
 from harness.launch import write_config
 from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, atomic_write_parquet
 from harness.optim import build_optimizer, classify, schedule_groups
@@ -84,7 +88,7 @@ def test_figure5_claims(write_sweep, tmp_path, corrected_fall, shown):
                 "grad": rises(0.1 if shown else 2.0, 50)}
     path, results = write_runs(write_sweep, tmp_path, {"optimizer": ["adamw", "adamc"]},
                                curves)
-    report = norms.figure5(path, "smoke", results, tmp_path / "fig")
+    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     assert claims["baseline_weight_norm_falls"]["shown"]
     assert claims["corrected_keeps_weight_norm"]["shown"] is shown
@@ -104,7 +108,7 @@ def test_corrected_vs_baseline_passes_nothing_on_a_diverged_side(write_sweep, tm
                 "grad": lambda t: 1.0 if t < 80 else float("nan")}
     path, results = write_runs(write_sweep, tmp_path, {"optimizer": ["adamw", "adamc"]},
                                curves)
-    claims = norms.figure5(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["baseline_weight_norm_falls"]["shown"]
     assert not claims["corrected_keeps_weight_norm"]["shown"]
     assert not claims["corrected_tames_grad_norm"]["shown"]
@@ -127,7 +131,7 @@ def test_figure6_corrected_may_fall_but_less(write_sweep, tmp_path, scionc_fall,
                 "output": flat(), "grad": flat()}
     path, results = write_runs(write_sweep, tmp_path, {"optimizer": ["scion", "scionc"],
                                                        "c2": [None, 1.0]}, curves)
-    claims = norms.figure6(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = chou_figure_6.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["baseline_weight_norm_falls"]["shown"]
     assert claims["corrected_keeps_weight_norm"]["shown"] is shown
 
@@ -155,7 +159,7 @@ def test_figure13_claims_and_theory_overlay(write_sweep, tmp_path, scionc_fall, 
                 "output": flat(), "grad": flat()}
     path, results = write_runs(write_sweep, tmp_path, {"optimizer": ["scion", "scionc"],
                                                        "c2": [None, 1.1875]}, curves)
-    report = norms.figure13(path, "smoke", results, tmp_path / "fig")
+    report = chou_figure_13.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     assert claims["corrected_keeps_weight_norm"]["shown"] is shown
     ratio = claims["measured"]["end_norm_over_theory"]
@@ -169,9 +173,9 @@ def test_figure13_claims_and_theory_overlay(write_sweep, tmp_path, scionc_fall, 
 def test_vit_update_norm2_needs_known_layer_names():
     import pandas as pd
     layers = pd.DataFrame({"layer": HIDDEN, "normalized": [True, True]})
-    assert norms.vit_update_norm2(layers, 8) == 24 + 2
+    assert vit_update_norm2(layers, 8) == 24 + 2
     other = pd.DataFrame({"layer": ["blocks.0.w1.weight"], "normalized": [True]})
-    assert norms.vit_update_norm2(other, 8) is None  # another model: no overlay, no guess
+    assert vit_update_norm2(other, 8) is None  # another model: no overlay, no guess
 
 
 def test_steady_norm_matches_a_simulation():
@@ -198,11 +202,11 @@ def test_figure8_claim(write_sweep, tmp_path, gap, shown):
     path, results = write_runs(write_sweep, tmp_path, {"optimizer": ["adamc", "adamc"],
                                                        "momentum": [0.9, 0.99],
                                                        "beta2": [0.999, 0.99]}, curves)
-    report = norms.figure8(path, "smoke", results, tmp_path / "fig")
+    report = chou_figure_8.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["weight_norm_independent_of_betas"]["shown"] is shown
     assert report["claims"]["measured"]["worst_ratio_deviation"] == pytest.approx(
         gap / (1 + gap), rel=1e-6)
-    assert all(p.endswith(("chou2025_fig8_smoke.png", "chou2025_fig8_smoke.pdf"))
+    assert all(p.endswith(("chou2025-figure-8_smoke.png", "chou2025-figure-8_smoke.pdf"))
                for p in report["files"])
 
 
@@ -215,7 +219,7 @@ def test_figure8_a_run_that_diverged_mid_way_fails(write_sweep, tmp_path):
     path, results = write_runs(write_sweep, tmp_path, {"optimizer": ["adamc", "adamc"],
                                                        "momentum": [0.9, 0.99],
                                                        "beta2": [0.999, 0.99]}, curves)
-    report = norms.figure8(path, "smoke", results, tmp_path / "fig")
+    report = chou_figure_8.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["weight_norm_independent_of_betas"]["shown"] is False
     assert np.isnan(report["claims"]["measured"]["worst_ratio_deviation"])
 
@@ -232,7 +236,7 @@ def test_figure12_claims(write_sweep, tmp_path, paper_like):
     zipped = {"optimizer": ["scion", "scionc", "scionc"], "c2": [None, 1.0, 1.0],
               "correct_output": [False, False, True], "output_weight_decay": [0.004] * 3}
     path, results = write_runs(write_sweep, tmp_path, zipped, curves)
-    report = norms.figure12(path, "smoke", results, tmp_path / "fig")
+    report = chou_figure_12.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     for name in ("corrected_output_norm_rises_at_the_end", "uncorrected_output_norm_stable",
                  "output_norm_differs_from_the_others"):

@@ -8,8 +8,11 @@ import json
 import numpy as np
 import pytest
 
-from analysis import defazio2025, kosson2026
-from analysis.report import artifact_rows, make_target, write_report
+from analysis.artifacts import discover
+from analysis.defazio2025 import figure_1 as defazio_figure_1
+from analysis.kosson2026 import figure_6 as kosson_figure_6
+from analysis.kosson2026 import figure_7 as kosson_figure_7
+from analysis.report import artifact_rows, write_report
 from harness.launch import write_config
 from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, atomic_write_parquet
 from harness.run import DONE
@@ -51,7 +54,7 @@ def test_lr_transfer_claim(write_sweep, tmp_path, moving, shown):
         best = 0.01 * (4 if moving and cfg.width == 128 else 1)
         return 1.0 + (np.log2(cfg.lr / best)) ** 2
     path, results = sweep_with(write_sweep, tmp_path, {"width": [32, 64, 128], "lr": LRS}, loss)
-    report = kosson2026.figure7(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_7.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["optimal_lr_transfers_across_width"]["shown"] is shown
     assert report["claims"]["measured"]["shift"] == (2 if moving else 0)
     # the moved optimum (0.04) sits on the grid's edge: that is said, not hidden
@@ -65,7 +68,7 @@ def test_lr_transfer_claim(write_sweep, tmp_path, moving, shown):
 def test_gain_mode_claims(write_sweep, tmp_path, order, shown):
     path, results = sweep_with(write_sweep, tmp_path, {"gains": list(order), "lr": LRS},
                                lambda cfg: order[cfg.gains] + abs(np.log2(cfg.lr / 0.01)))
-    claims = kosson2026.figure6(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_6.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert (claims["gains_beat_sphere_only"]["shown"], claims["row_col_is_best"]["shown"]) \
         == shown
 
@@ -77,33 +80,29 @@ def test_gradient_norm_uptick_claim(write_sweep, tmp_path, uptick, shown):
         return lambda t: 1.0 + (end - 1.0) * max(0.0, (t - 78) / 20)
     path, results = sweep_with(write_sweep, tmp_path, {"optimizer": ["adamw", "adamc"]},
                                lambda cfg: 1.0, grad_of)
-    claims = defazio2025.figure1(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = defazio_figure_1.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["adamw_grad_norm_rises_at_the_end"]["shown"] is shown
     assert claims["adamc_rises_less"]["shown"] is shown
     assert claims["measured"]["end_over_min"]["adamw"] == pytest.approx(uptick, rel=0.15)
 
 
 def test_report_lists_every_artifact_and_says_not_run(tmp_path):
-    from analysis.registry import FIGURES
-
     md, page, entries = write_report("smoke", str(tmp_path / "empty"))
-    computed = {name for name, (_, sweep) in FIGURES.items() if sweep is None}
-    assert computed == {"kosson2026-fig2"}  # exact arithmetic: drawn and checked without runs
+    computed = {a.name for a in discover() if a.sweep_file is None}
+    assert computed == {"kosson2026-figure-2"}  # exact arithmetic: drawn and checked without runs
     assert all(e["status"] == "not run" for n, e in entries.items() if n not in computed)
-    assert entries["kosson2026-fig2"]["status"] == "shown"
+    assert entries["kosson2026-figure-2"]["status"] == "shown"
     text = md.read_text()
     for name in entries:
         assert f"## {name}" in text
     assert page.read_text().startswith("<!doctype html>")
     rows = artifact_rows(with_estimate=False)
     assert {r["artifact"] for r in rows} >= set(entries)
-    assert make_target("chou2025-table2") == "chou-table-2"
-    assert make_target("defazio2025-fig3") == "defazio-figure-3"
 
 
 @pytest.mark.parametrize("transfers", [True, False])
 def test_effective_lr_transfer_claim(write_sweep, tmp_path, transfers):
-    from analysis import chou2025
+    from analysis.chou2025 import figure_2 as chou_figure_2
 
     def gamma_eff(cfg):
         alpha = 1 - cfg.momentum
@@ -124,7 +123,7 @@ def test_effective_lr_transfer_claim(write_sweep, tmp_path, transfers):
         metrics.loc[metrics.index[-1], "eval_accuracy"] = accuracy(run.config)
         atomic_write_parquet(metrics.to_dict("records"), METRICS_SCHEMA,
                              folder / "metrics.parquet")
-    claims = chou2025.figure2(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = chou_figure_2.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["gamma_eff_transfers_better_than_gamma"]["shown"] is transfers
 
 
@@ -132,7 +131,7 @@ def test_a_diverged_run_is_the_worst_not_a_crash(write_sweep, tmp_path):
     path, results = sweep_with(write_sweep, tmp_path, {"width": [32, 64], "lr": LRS},
                                lambda cfg: float("nan") if cfg.lr == 0.04 else
                                1.0 + abs(np.log2(cfg.lr / 0.01)))
-    report = kosson2026.figure7(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_7.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["measured"]["best_lr"] == {"32": 0.01, "64": 0.01}
 
 
@@ -140,8 +139,7 @@ def test_every_artifact_has_its_make_target():
     """`make list` prints these names: each must be a real target (dry run: nothing runs)."""
     import subprocess
 
-    from analysis.registry import FIGURES, TABLES
-
-    targets = [make_target(name) for name in (*FIGURES, *TABLES)]
+    targets = [a.name for a in discover()]
+    assert len(targets) == 35
     done = subprocess.run(["make", "-n", *targets], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -50,7 +50,7 @@ def test_plan_cost_prints_parameters_precision_and_the_mfu_source(tmp_path, caps
                "gpu": "H100"}
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(profile))
-    assert main(["plan", str(REPO / "experiments/chou2025/figure4.yaml"), "--scale", "paper",
+    assert main(["plan", str(REPO / "experiments/chou2025/figure-4.yaml"), "--scale", "paper",
                  "--cost", "--cluster", str(path)]) == 0
     out = capsys.readouterr().out
     assert "params=123.6M" in out and "bf16@989TF" in out and "(assumed)" in out

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.defazio2025 import FIG2_TOLERANCE, window_deviation
+from analysis.defazio2025.figure_2 import FIG2_TOLERANCE
+from analysis.equilibrium import window_deviation
 from analysis.theory import half_life
 from harness.run import train
 from harness.sweep import RunConfig

@@ -12,7 +12,12 @@ import torch
 from conftest import ns5_reference
 from torch import nn
 
-from analysis import kosson2026_ablations as ablations
+from analysis.kosson2026 import figure_2 as kosson_figure_2
+from analysis.kosson2026 import figure_4 as kosson_figure_4
+from analysis.kosson2026 import figure_5 as kosson_figure_5
+from analysis.kosson2026 import figure_9 as kosson_figure_9
+from analysis.kosson2026 import figure_10 as kosson_figure_10
+from analysis.kosson2026 import figure_17 as kosson_figure_17
 from harness.launch import write_config
 from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, atomic_write_parquet
 from harness.optim.md import SphereDirection
@@ -123,7 +128,7 @@ def test_md_sphere_config_reaches_the_optimizer():
 
 
 def test_figure2_closed_forms_hold(tmp_path):
-    report = ablations.figure2(None, "mini", None, tmp_path)
+    report = kosson_figure_2.draw(None, "mini", None, tmp_path)
     assert all(v["shown"] for k, v in report["claims"].items() if k != "measured")
     first = report["claims"]["measured"]["first_step_rotation"]
     assert first["0.5"] == pytest.approx(math.atan(0.1 / 0.5), rel=1e-12)
@@ -133,8 +138,8 @@ def test_figure2_closed_forms_hold(tmp_path):
 def test_figure2_claims_fail_for_a_step_with_a_radial_part(tmp_path, monkeypatch):
     def radial(w, grad, length):  # the same step plus 1 % of w: not scale-invariant any more
         return -length * grad / np.linalg.norm(grad) + 0.01 * w
-    monkeypatch.setattr(ablations, "normalized_step", radial)
-    claims = ablations.figure2(None, "mini", None, tmp_path)["claims"]
+    monkeypatch.setattr(kosson_figure_2, "normalized_step", radial)
+    claims = kosson_figure_2.draw(None, "mini", None, tmp_path)["claims"]
     assert not claims["plain_rotation_is_atan_eta_over_norm"]["shown"]
     assert not claims["plain_norm_grows_as_sqrt_r2_plus_k_eta2"]["shown"]
     assert not claims["md_rotation_set_by_lr_alone"]["shown"]
@@ -197,7 +202,7 @@ def test_figure4_axis_band(write_sweep, tmp_path, offsets, shown):
                                {"md_sphere": list(offsets), "lr": LRS},
                                lambda cfg: 1.6 + offsets[cfg.md_sphere] + parabola()(cfg.lr),
                                gains="none")
-    report = ablations.figure4(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_4.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["axis_barely_matters"]["shown"] is shown
     assert report["claims"]["optima_inside_the_lr_grid"]["shown"]
     assert len(report["files"]) == 2
@@ -209,7 +214,7 @@ def test_figure5_unit_embeddings(write_sweep, tmp_path, unit_offset, shown):
         write_sweep, tmp_path, {"md_embeddings": ["unit", "free"], "lr": LRS},
         lambda cfg: 1.6 + (unit_offset if cfg.md_embeddings == "unit" else 0)
         + parabola()(cfg.lr))
-    claims = ablations.figure5(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_5.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["unit_embeddings_not_worse"]["shown"] is shown
 
 
@@ -218,7 +223,7 @@ def test_figure10_no_warmup(write_sweep, tmp_path, warm_offset, shown):
     path, results = sweep_with(
         write_sweep, tmp_path, {"warmup_steps": [0, 10], "lr": LRS},
         lambda cfg: 1.6 + (warm_offset if cfg.warmup_steps else 0) + parabola()(cfg.lr))
-    claims = ablations.figure10(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_10.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["no_warmup_not_worse"]["shown"] is shown
 
 
@@ -226,7 +231,7 @@ def test_an_optimum_on_the_grid_edge_is_said(write_sweep, tmp_path):
     path, results = sweep_with(
         write_sweep, tmp_path, {"warmup_steps": [0, 10], "lr": LRS},
         lambda cfg: 1.6 + parabola(0.04 if cfg.warmup_steps else 0.01)(cfg.lr))
-    claims = ablations.figure10(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_10.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["optima_inside_the_lr_grid"]["shown"]
     assert claims["measured"]["at_edge"] == ["10"]
 
@@ -240,7 +245,7 @@ def test_figure9_relative_update_tracks_the_schedule(write_sweep, tmp_path, rati
         write_sweep, tmp_path, {"schedule": ["wsd", "linear"], "lr": LRS},
         lambda cfg: 1.6 + (0.01 if cfg.schedule == "linear" else 0) + parabola()(cfg.lr),
         ratio=ratio)
-    report = ablations.figure9(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_9.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     assert claims["relative_update_tracks_lr"]["shown"] is shown
     assert claims["measured"]["gap_linear_minus_wsd"] == pytest.approx(0.01)
@@ -251,10 +256,10 @@ def test_figure9_relative_update_tracks_the_schedule(write_sweep, tmp_path, rati
 
 
 def test_figure9_names_the_missing_query_layer(write_sweep, tmp_path):
-    assert ablations.query_layer([QKV.format(1), QKV.format(0), "embed.weight"]) == \
+    assert kosson_figure_9.query_layer([QKV.format(1), QKV.format(0), "embed.weight"]) == \
         QKV.format(0)
     with pytest.raises(ValueError, match="attention query"):
-        ablations.query_layer(["embed.weight"])
+        kosson_figure_9.query_layer(["embed.weight"])
 
 
 # ---- Fig. 17: the rank-4 gain ---------------------------------------------------------------
@@ -298,7 +303,7 @@ def test_rank_gain_starts_at_one_and_its_chain_rule_matches_float64():
 def test_figure17_rank_gain_claim(write_sweep, tmp_path, order, shown):
     path, results = sweep_with(write_sweep, tmp_path, {"gains": list(order), "lr": LRS},
                                lambda cfg: order[cfg.gains] + parabola()(cfg.lr))
-    claims = ablations.figure17(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_17.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["rank_gain_between_none_and_row_col"]["shown"] is shown
 
 
@@ -310,12 +315,12 @@ NAN = float("nan")
 def test_figure5_and_figure10_fail_when_everything_diverged(write_sweep, tmp_path):
     path, results = sweep_with(write_sweep, tmp_path / "5",
                                {"md_embeddings": ["unit", "free"], "lr": LRS}, lambda cfg: NAN)
-    report = ablations.figure5(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_5.draw(path, "smoke", results, tmp_path / "fig")
     assert not report["claims"]["unit_embeddings_not_worse"]["shown"]  # inf ≤ inf
     assert report["verdicts"][0].startswith("NOT SHOWN")
     path, results = sweep_with(write_sweep, tmp_path / "10",
                                {"warmup_steps": [0, 10], "lr": LRS}, lambda cfg: NAN)
-    claims = ablations.figure10(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_10.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["no_warmup_not_worse"]["shown"]
     assert not claims["optima_inside_the_lr_grid"]["shown"]  # no optimum: the first lr
 
@@ -324,7 +329,7 @@ def test_figure17_fails_when_one_side_diverged(write_sweep, tmp_path):
     order = {"none": NAN, "row+col": 1.6, "rank4": 1.65}
     path, results = sweep_with(write_sweep, tmp_path, {"gains": list(order), "lr": LRS},
                                lambda cfg: order[cfg.gains] + parabola()(cfg.lr))
-    claims = ablations.figure17(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_17.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["rank_gain_between_none_and_row_col"]["shown"]
 
 
@@ -333,21 +338,22 @@ def test_figure9_a_nan_update_fails_the_tracking_claim(write_sweep, tmp_path):
         write_sweep, tmp_path, {"schedule": ["wsd", "linear"], "lr": LRS},
         lambda cfg: 1.6 + parabola()(cfg.lr),
         ratio=lambda t, lr: NAN if t == 60 else 1.7 * lr)  # exact tracking, one NaN step
-    claims = ablations.figure9(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_9.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["relative_update_tracks_lr"]["shown"]
 
 
 def test_figure6_and_figure7_fail_when_everything_diverged(write_sweep, tmp_path):
-    from analysis import kosson2026
+    from analysis.kosson2026 import figure_6 as kosson_figure_6
+    from analysis.kosson2026 import figure_7 as kosson_figure_7
     path, results = sweep_with(write_sweep, tmp_path / "7", {"width": [32, 64], "lr": LRS},
                                lambda cfg: NAN)
-    claims = kosson2026.figure7(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_7.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["measured"]["shift"] == 0  # both "optima" at the first lr...
     assert not claims["optimal_lr_transfers_across_width"]["shown"]  # ...which shows nothing
     path, results = sweep_with(write_sweep, tmp_path / "6",
                                {"gains": ["row+col", "none", "row"], "lr": LRS},
                                lambda cfg: NAN)
-    claims = kosson2026.figure6(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_6.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["gains_beat_sphere_only"]["shown"]
     assert not claims["row_col_is_best"]["shown"]
 
@@ -355,7 +361,7 @@ def test_figure6_and_figure7_fail_when_everything_diverged(write_sweep, tmp_path
 def test_edge_optima_one_rule_for_every_figure():
     import pandas as pd
 
-    from analysis.kosson2026 import edge_optima
+    from analysis.lr_sweeps import edge_optima
     table = pd.DataFrame({"g": [1, 1, 1, 2, 2, 2], "lr": [0.01, 0.02, 0.04] * 2,
                           "loss": [2.0, 1.0, 2.0, 2.0, 1.5, 1.0]})
     assert edge_optima(table, "g") == ({1: 0.02, 2: 0.04}, ["2"])

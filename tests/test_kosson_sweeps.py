@@ -12,7 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
-from analysis import kosson2026_sweeps as ks
+from analysis.kosson2026 import figure_12 as kosson_figure_12
+from analysis.kosson2026 import figure_14 as kosson_figure_14
+from analysis.kosson2026 import figure_16 as kosson_figure_16
+from analysis.kosson2026 import figure_18 as kosson_figure_18
 from analysis.load import ResultsError
 from harness.launch import write_config
 from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, LayerLogger, atomic_write_parquet
@@ -75,7 +78,7 @@ def test_figure12_claims(write_sweep, tmp_path, gains_width, shown):
             return 2.0 + bowl(cfg.gains_lr, 0.004, gains_width)
         return 2.0 + bowl(cfg.lr, 0.01, 0.01) + bowl(cfg.adam_lr, 0.004, 0.002)
     path, results = make(write_sweep, tmp_path, {"zip": ZIP12}, loss)
-    report = ks.figure12(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_12.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     assert (claims["matrix_lr_matters_most"]["shown"], claims["flat_in_gains_lr"]["shown"]) \
         == shown
@@ -90,7 +93,7 @@ def test_figure12_claims(write_sweep, tmp_path, gains_width, shown):
 def test_figure12_adam_optimum_on_the_edge_is_said(write_sweep, tmp_path):
     path, results = make(write_sweep, tmp_path, {"zip": ZIP12}, lambda cfg: 2.0 + bowl(
         cfg.lr, 0.01, 0.01) + bowl(cfg.adam_lr, 0.016, 0.002))
-    claims = ks.figure12(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_12.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["optima_inside_the_lr_grid"]["shown"]
 
 
@@ -105,7 +108,7 @@ def test_figure14_claims(write_sweep, tmp_path, best, shown):
     grid = {"optimizer": ["muon", "muonmd"], "muon_adjust_lr": list(best), "lr": LRS}
     path, results = make(write_sweep, tmp_path, {"grid": grid},
                          lambda cfg: best[cfg.muon_adjust_lr] + bowl(cfg.lr, 0.01, 0.01))
-    claims = ks.figure14(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_14.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     for opt in ("muon", "muonmd"):
         assert (claims[f"{opt}_sqrt_factors_best"]["shown"],
                 claims[f"{opt}_sqrt_factors_nearly_identical"]["shown"],
@@ -117,7 +120,7 @@ def test_figure14_needs_the_three_factors(write_sweep, tmp_path):
     grid = {"optimizer": ["muon"], "muon_adjust_lr": ["original", "none"], "lr": LRS}
     path, results = make(write_sweep, tmp_path, {"grid": grid})
     with pytest.raises(ResultsError, match="match_rms_adamw"):
-        ks.figure14(path, "smoke", results, tmp_path / "fig")
+        kosson_figure_14.draw(path, "smoke", results, tmp_path / "fig")
 
 
 @pytest.mark.parametrize("moving, sqrt_worse", [(False, False), (True, False), (False, True)])
@@ -129,9 +132,9 @@ def test_figure16_claims(write_sweep, tmp_path, moving, sqrt_worse):
         if sqrt_worse and cfg.depth == 3:
             offset = -offset
         return 2.0 + offset + bowl(cfg.lr, best, 0.01)
-    grid = {"depth": [1, 3, 6], "block_output_scale": list(ks.ALPHAS), "lr": LRS}
+    grid = {"depth": [1, 3, 6], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS}
     path, results = make(write_sweep, tmp_path, {"grid": grid}, loss)
-    claims = ks.figure16(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["inverse_depth_lr_transfers_across_depth"]["shown"] is not moving
     assert claims["inverse_sqrt_2depth_lr_transfers_across_depth"]["shown"]
     assert claims["sqrt_scale_no_worse"]["shown"] is not sqrt_worse
@@ -159,7 +162,7 @@ def test_figure18_claim(write_sweep, tmp_path, low, shown):
         return out
     path, results = make(write_sweep, tmp_path, {"grid": {"gain_param": ["softplus", "exp"]}},
                          gains_of=gains_of)
-    claims = ks.figure18(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_18.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["gains_spread_over_10x"]["shown"] is shown
     spread = claims["measured"]["final_spread"]
     assert set(spread) == {"softplus", "exp"} and set(spread["exp"]) == {"attn.qkv", "mlp.down"}
@@ -170,7 +173,7 @@ def test_figure18_identity_gains_crossing_zero_are_said_not_counted(write_sweep,
     crossing = {GAIN.format("attn.qkv", "row"): [(-0.1, 2.0)] * 10}
     path, results = make(write_sweep, tmp_path, {"gain_param": "identity"},
                          gains_of=lambda cfg: crossing)
-    report = ks.figure18(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_18.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["measured"]["crossed_zero"] == ["identity"]
     assert not report["claims"]["gains_spread_over_10x"]["shown"]  # nothing left to show it
 
@@ -181,7 +184,7 @@ def test_figure18_on_runs_logged_before_the_gain_columns(write_sweep, tmp_path):
     old = pq.read_table(folder / "layers.parquet").drop(["value_min", "value_max"])
     pq.write_table(old, folder / "layers.parquet")
     with pytest.raises(ResultsError, match="re-run"):
-        ks.figure18(path, "smoke", results, tmp_path / "fig")
+        kosson_figure_18.draw(path, "smoke", results, tmp_path / "fig")
     # Resuming such a run rewrites its rows with the new schema: the new columns are null.
     rows = _rows_before(folder / "layers.parquet", 1000)
     atomic_write_parquet(rows, LAYERS_SCHEMA, folder / "again.parquet")
@@ -189,12 +192,12 @@ def test_figure18_on_runs_logged_before_the_gain_columns(write_sweep, tmp_path):
 
 
 def test_shipped_sweeps_expand_with_their_grids():
-    mini = {f: expand(f"experiments/kosson2026/figure{f}.yaml", "mini") for f in
+    mini = {f: expand(f"experiments/kosson2026/figure-{f}.yaml", "mini") for f in
             (12, 14, 16, 18)}
     assert len(mini[12]) == 15 and len(mini[14]) == 24 and len(mini[16]) == 24
-    assert {r.config.block_output_scale for r in mini[16]} == set(ks.ALPHAS)
+    assert {r.config.block_output_scale for r in mini[16]} == set(kosson_figure_16.ALPHAS)
     assert 2 not in {r.config.depth for r in mini[16]}  # there 1/L = √(1/(2L))
-    assert load_sweep("experiments/kosson2026/figure12.yaml")["figure"] == "12"
+    assert load_sweep("experiments/kosson2026/figure-12.yaml")["figure"] == "12"
 
 
 # The GPT's block-output scale (Fig. 16).
@@ -283,7 +286,7 @@ def test_figure12_all_gains_runs_diverged_is_not_flat(write_sweep, tmp_path):
             return float("nan")
         return 2.0 + bowl(cfg.lr, 0.01, 0.01) + bowl(cfg.adam_lr, 0.004, 0.002)
     path, results = make(write_sweep, tmp_path, {"zip": ZIP12}, loss)
-    report = ks.figure12(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_12.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     assert not claims["flat_in_gains_lr"]["shown"]  # every loss inf: not "flat at inf"
     assert not claims["matrix_lr_matters_most"]["shown"]  # the gains penalty is NaN
@@ -294,8 +297,8 @@ def test_figure12_all_gains_runs_diverged_is_not_flat(write_sweep, tmp_path):
 def test_flat_span_and_penalty_of_an_all_diverged_table():
     import pandas as pd
     table = pd.DataFrame({"g": "x", "lr": LRS, "loss": [np.inf] * 4})
-    assert all(np.isnan(ks.flat_span(table)))
-    assert np.isnan(ks.penalty(table))
+    assert all(np.isnan(kosson_figure_12.flat_span(table)))
+    assert np.isnan(kosson_figure_12.penalty(table))
 
 
 def test_figure16_a_depth_where_both_scales_diverged_fails(write_sweep, tmp_path):
@@ -304,12 +307,12 @@ def test_figure16_a_depth_where_both_scales_diverged_fails(write_sweep, tmp_path
             return float("nan")
         offset = -0.01 if cfg.block_output_scale == "inverse_sqrt_2depth" else 0.0
         return 2.0 + offset + bowl(cfg.lr, 0.01, 0.01)
-    grid = {"depth": [1, 3, 6], "block_output_scale": list(ks.ALPHAS), "lr": LRS}
+    grid = {"depth": [1, 3, 6], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS}
     path, results = make(write_sweep, tmp_path, {"grid": grid}, loss)
-    claims = ks.figure16(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["sqrt_scale_no_worse"]["shown"]  # inf > inf is False: not a pass
     assert claims["measured"]["diverged_at_depths"] == [3]
-    for alpha in ks.ALPHAS:  # depth 3's "optimum" would be the first lr
+    for alpha in kosson_figure_16.ALPHAS:  # depth 3's "optimum" would be the first lr
         assert not claims[f"{alpha}_lr_transfers_across_depth"]["shown"]
 
 
@@ -318,17 +321,18 @@ def test_figure14_a_factor_diverged_everywhere_decides_nothing(write_sweep, tmp_
     grid = {"optimizer": ["muon"], "muon_adjust_lr": list(best), "lr": LRS}
     path, results = make(write_sweep, tmp_path, {"grid": grid},
                          lambda cfg: best[cfg.muon_adjust_lr] + bowl(cfg.lr, 0.01, 0.01))
-    claims = ks.figure14(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_14.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["muon_rms_matching_noticeably_worse"]["shown"]
     assert not claims["muon_sqrt_factors_best"]["shown"]
     assert claims["muon_sqrt_factors_nearly_identical"]["shown"]
 
 
 def test_a_one_lr_grid_is_on_the_edge(write_sweep, tmp_path):
-    grid = {"optimizer": ["muon"], "muon_adjust_lr": [*ks.SQRT_FACTORS, "match_rms_adamw"],
+    factors = [*kosson_figure_14.SQRT_FACTORS, "match_rms_adamw"]
+    grid = {"optimizer": ["muon"], "muon_adjust_lr": factors,
             "lr": [0.01]}
     path, results = make(write_sweep, tmp_path, {"grid": grid})
-    claims = ks.figure14(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_14.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["optima_inside_the_lr_grid"]["shown"]  # one lr brackets nothing
 
 
@@ -340,7 +344,7 @@ def test_figure18_gains_gone_nan_fail_and_are_not_said_to_cross_zero(write_sweep
         return {GAIN.format(m, "row"): gains for m in ("attn.qkv", "mlp.down")}
     path, results = make(write_sweep, tmp_path, {"grid": {"gain_param": ["softplus", "exp"]}},
                          gains_of=gains_of)
-    report = ks.figure18(path, "smoke", results, tmp_path / "fig")
+    report = kosson_figure_18.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     assert not claims["gains_spread_over_10x"]["shown"]  # softplus alone would show it
     assert claims["measured"]["not_finite"] == ["exp"]
@@ -355,6 +359,6 @@ def test_figure18_reads_gains_not_the_rank_factors(write_sweep, tmp_path):
              GAIN.format("attn.qkv", "rank_a"): [(-3.0, 0.0)] * 10,
              GAIN.format("attn.qkv", "rank_b"): [(-5.0, 5.0)] * 10}
     path, results = make(write_sweep, tmp_path, {}, gains_of=lambda cfg: gains)
-    claims = ks.figure18(path, "smoke", results, tmp_path / "fig")["claims"]
+    claims = kosson_figure_18.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["measured"]["final_spread"]["softplus"]["attn.qkv"] == pytest.approx(40.0)
     assert claims["gains_spread_over_10x"]["shown"]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.defazio2025 import infinity_norms
+from analysis.defazio2025.figure_4 import infinity_norms
 
 STEPS = np.arange(0, 1000, 10)
 

@@ -37,7 +37,7 @@ GAIN_MODES = ("none", "scalar", "row", "col", "row+col")
 # B ~ N(0, 1/k) so that A's Adam steps move Γ's entries by ~lr [choice]; `gain_param` does
 # not apply to it.
 RANK_GAINS = {"rank4": 4}
-# The tensors that hold gains (through `gain_param`); analysis/kosson2026_sweeps.py reads only
+# The tensors that hold gains (through `gain_param`); analysis/kosson2026/figure_18.py reads only
 # these (it cannot import this torch module: tests/test_md.py checks the copies agree).
 GAIN_TENSORS = ("scalar", "row", "col")
 # (gain from raw parameter, raw value giving gain 1)

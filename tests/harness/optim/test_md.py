@@ -157,7 +157,7 @@ def test_gain_tensor_names_separate_gains_from_rank_factors():
     and analysis (torch-free) keeps its own copy of the names and the parameterizations."""
     import numpy as np
 
-    from analysis import kosson2026_sweeps as ks
+    from analysis.kosson2026 import figure_18 as kosson_figure_18
 
     for gains in (*GAIN_MODES, *RANK_GAINS):
         _, infos, _ = _layer(gains)
@@ -165,10 +165,11 @@ def test_gain_tensor_names_separate_gains_from_rank_factors():
         assert (tails <= set(GAIN_TENSORS)) is (gains not in RANK_GAINS), (gains, tails)
         if gains in RANK_GAINS:
             assert tails == {"rank_a", "rank_b"} and not tails & set(GAIN_TENSORS)
-    assert ks.GAIN_TENSORS == GAIN_TENSORS
+    assert kosson_figure_18.GAIN_TENSORS == GAIN_TENSORS
     raw = torch.tensor([-30.0, -2.0, 0.0, 0.5413, 3.0, 40.0], dtype=torch.float64)
-    assert set(ks.GAIN_OF) == set(GAIN_PARAMETERIZATIONS)
+    assert set(kosson_figure_18.GAIN_OF) == set(GAIN_PARAMETERIZATIONS)
     for name, (to_gain, start) in GAIN_PARAMETERIZATIONS.items():
-        np.testing.assert_allclose(ks.GAIN_OF[name](raw.numpy()), to_gain(raw).numpy(),
+        gain_of = kosson_figure_18.GAIN_OF[name]
+        np.testing.assert_allclose(gain_of(raw.numpy()), to_gain(raw).numpy(),
                                    rtol=1e-12, atol=1e-300)
-        assert ks.GAIN_OF[name](start) == pytest.approx(1.0)
+        assert kosson_figure_18.GAIN_OF[name](start) == pytest.approx(1.0)

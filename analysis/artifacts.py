@@ -1,0 +1,73 @@
+"""Every paper artifact, found from the tree, not registered: `analysis/<paper>/figure_<N>.py`
+(or `table_<N>.py`) draws it and checks its claims, `experiments/<paper>/figure-<N>.yaml` says
+what to run. Its one name, `<paper>-<figure|table>-<N>`, is what make, `python -m analysis`,
+the sweep's `name:` and the output files use.
+
+An artifact module has a `draw(sweep_file, scale, results, out_dir) -> dict` and, where it
+reads another artifact's runs (or none), `SWEEP = "<that artifact's name>"` (or None).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ANALYSIS = ROOT / "analysis"
+EXPERIMENTS = ROOT / "experiments"
+MODULE_NAME = re.compile(r"(figure|table)_(\d+)")
+
+
+@dataclass(frozen=True)
+
+
+class Artifact:
+    paper: str
+    kind: str  # figure | table
+    number: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.paper}-{self.kind}-{self.number}"
+
+    @property
+    def module(self):
+        return importlib.import_module(f"analysis.{self.paper}.{self.kind}_{self.number}")
+
+    @property
+    def sweep_file(self) -> str | None:
+        """The sweep it draws from (repo-relative): its own YAML unless the module names
+        another artifact's (`SWEEP`), None when it needs no runs (exact arithmetic)."""
+        sweep = getattr(self.module, "SWEEP", self.name)
+        return None if sweep is None else sweep_path(sweep)
+
+    @property
+    def description(self) -> str:
+        return (self.module.__doc__ or "").strip().splitlines()[0]
+
+
+def sweep_path(name: str) -> str:
+    """`chou2025-figure-3` -> experiments/chou2025/figure-3.yaml (repo-relative)."""
+    paper, _, rest = name.partition("-")
+    return str((EXPERIMENTS / paper / f"{rest}.yaml").relative_to(ROOT))
+
+
+def discover() -> list[Artifact]:
+    """Every artifact module under analysis/<paper>/, papers alphabetically, figures before
+    tables, by number."""
+    found = []
+    for path in ANALYSIS.glob("*/*.py"):
+        match = MODULE_NAME.fullmatch(path.stem)
+        if match:
+            found.append(Artifact(path.parent.name, match[1], int(match[2])))
+    return sorted(found, key=lambda a: (a.paper, a.kind, a.number))
+
+
+def find(name: str) -> Artifact:
+    """The artifact called `name`; ValueError naming the allowed names otherwise."""
+    artifacts = {a.name: a for a in discover()}
+    if name not in artifacts:
+        raise ValueError(f"unknown artifact {name!r}; allowed: {', '.join(artifacts)}")
+    return artifacts[name]

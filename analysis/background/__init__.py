@@ -1,0 +1,1 @@
+"""Background: one module per artifact."""

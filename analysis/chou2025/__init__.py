@@ -1,0 +1,1 @@
+"""Chou et al. 2025: one module per artifact."""

@@ -1,0 +1,59 @@
+"""Chou et al. 2025, Figure 8: AdamC with β1 = β2 = 0.99 vs (0.9, 0.999): the weight norm should
+barely move.
+"""
+
+from __future__ import annotations
+
+from analysis import style
+from analysis.equilibrium import norm_parts
+from analysis.load import load_runs
+from analysis.seeds import seed_groups
+from analysis.style import verdict
+
+PAPER = "Chou et al. 2025"
+
+# Fig. 8, "changing the beta values has almost no effects on the weight norm": the two ‖w‖
+# curves stay within 10 % of each other after the first 10 % of the run.
+BETAS_NORM_TOLERANCE = 0.10
+
+BETAS_SKIP = 0.10
+
+
+def draw(sweep_file, scale: str, results, out_dir) -> dict:
+    """AdamC with β1 = β2 = 0.99 vs (0.9, 0.999): the weight norm should barely move."""
+    curves = seed_groups(load_runs(sweep_file, scale, results),
+                         lambda c: f"β1={c['momentum']:g}, β2={c['beta2']:g}", norm_parts)
+    if len(curves) != 2:
+        raise ValueError(f"figure 8 needs two (β1, β2) settings; got {sorted(curves)}")
+    (name_a, a), (name_b, b) = sorted(curves.items())
+    fig, axes = style.plt.subplots(1, 3, figsize=(13, 4))
+    for (name, c), color in zip(((name_a, a), (name_b, b)), ("#1f77b4", "#d62728")):
+        span = max(len(c["metrics"]) // 50, 1)
+        axes[0].plot(c["metrics"].index, c["metrics"]["loss"].ewm(span=span).mean(),
+                     color=color, label=f"AdamC {name} ({c['seeds']} seed(s))")
+        axes[1].plot(c["norms"].index, c["norms"]["hidden"], color=color)
+    ratio = a["norms"]["hidden"] / b["norms"]["hidden"]
+    # From BETAS_SKIP of the whole run on, NaN included: a run that diverged mid-way fails
+    # rather than being judged on its finite prefix.
+    late = ratio[ratio.index >= BETAS_SKIP * ratio.index.max()]
+    losses = [c["metrics"]["loss"] for c in (a, b)]
+    finite = style.all_finite(late, *(x[x.index >= BETAS_SKIP * x.index.max()] for x in losses))
+    worst = float((late - 1).abs().max()) if finite and len(late) else float("nan")
+    axes[2].plot(ratio.index, ratio, color="black")
+    axes[2].axhspan(1 - BETAS_NORM_TOLERANCE, 1 + BETAS_NORM_TOLERANCE, color="0.9")
+    for ax, what in zip(axes, ("train loss (EMA)", "‖w‖ of normalized layers",
+                               f"‖w‖ ratio ({name_a}) / ({name_b})")):
+        ax.set_xlabel("step")
+        ax.set_title(what, fontsize=10)
+    axes[0].legend(fontsize=8)
+    shown = {"weight_norm_independent_of_betas": worst < BETAS_NORM_TOLERANCE}
+    verdicts = [verdict(shown["weight_norm_independent_of_betas"], f"‖w‖ ratio after "
+                        f"{BETAS_SKIP:.0%} of the run: worst |ratio−1| = {worst:.3f} "
+                        f"(< {BETAS_NORM_TOLERANCE})")]
+    finals = {n: float(c["metrics"]["loss"].iloc[-max(len(c["metrics"]) // 20, 1):].mean())
+              for n, c in curves.items()}
+    fig.suptitle(style.title(PAPER, "8", scale, "AdamC's weight norm does not depend on its "
+                             "betas"), fontsize=10)
+    return style.finish(fig, f"chou2025-figure-8_{scale}", verdicts, shown,
+                        {"worst_ratio_deviation": worst, "final_train_loss": finals}, out_dir,
+                        text_y=-0.08)

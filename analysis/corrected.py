@@ -1,0 +1,113 @@
+"""One optimizer against its corrected variant over a run: the comparison behind Defazio
+Figs. 4–5 (AdamW/AdamC, SGD/SGDC) and Chou Figs. 1, 4, 5, 6, 13 (AdamW/Renormalized AdamW or
+AdamC, Scion/ScionC). Each side is drawn at its best setting, averaged over seeds.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import style
+from analysis.equilibrium import norms_over_time
+from analysis.load import load_runs
+from analysis.seeds import best_per_optimizer, seed_mean
+from analysis.style import verdict
+
+# Claim threshold fixed from the papers' wording ("the weight norm falls"), before our runs:
+# over the second half of a cosine run the baseline's corrected-layer ‖w‖ falls > 15 %.
+BASELINE_NORM_DROP = 0.15
+
+
+def ema(series: pd.Series, span: int) -> pd.Series:
+    """Exponential moving average that stays NaN where the series is (pandas' ewm carries the
+    last value over a NaN, which would hide a divergence from the claims)."""
+    return series.ewm(span=span).mean().where(series.notna())
+
+
+def change_between(series: pd.Series, start: float, stop: float) -> float:
+    """Relative change of a series between two fractions of the run (window means); NaN if
+    the series is not finite anywhere from the first window on (a run that diverged there
+    is not judged on its finite part)."""
+    last = series.index.max()
+    if not style.all_finite(series[series.index >= start * last]):
+        return float("nan")
+    a = series[(series.index >= start * last) & (series.index <= (start + 0.05) * last)].mean()
+    b = series[series.index >= (stop - 0.05) * last].mean()
+    return float(b / a - 1)
+
+
+def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, results, out_dir,
+                          baseline: str, corrected: str, keep_fraction: float = 0.5,
+                          loss_claim: bool = True, overlay=None, runs=None) -> dict:
+    """A baseline optimizer vs its corrected variant (Defazio Figs. 4–5, Chou Figs. 1, 4):
+    loss, gradient norm and weight norm over training, each at its best setting,
+    seed-averaged, with the shared claims: the baseline's weight norm falls over the second
+    half, the corrected one's falls less than half as much, its gradient norm rises less,
+    and its loss is no worse. `keep_fraction`: the corrected fall must stay below this share
+    of the baseline's (1 where the corrected schedule itself lowers ‖w‖, as a cosine C²);
+    `loss_claim=False` where the paper claims norms only; `overlay(run, metrics)` -> a
+    theory ‖w‖ per step (or None) drawn dashed, its end ratio kept in `measured`."""
+    # `runs`: already loaded by a caller that draws more from the same runs (Defazio Fig. 4).
+    best = best_per_optimizer(runs if runs is not None else load_runs(sweep_file, scale, results))
+    missing = {baseline, corrected} - set(best)
+    if missing:
+        raise ValueError(f"figure {figure} needs {baseline} and {corrected} runs; "
+                         f"missing {sorted(missing)}")
+    fig, axes = style.plt.subplots(1, 3, figsize=(13, 4))
+    changes, finals, theory = {}, {}, {}
+    for name, color in ((baseline, "#1f77b4"), (corrected, "#d62728")):
+        group = best[name]
+        metrics = seed_mean([r["metrics"].set_index("step") for r in group])
+        norms = seed_mean([norms_over_time(r["layers"]) for r in group])
+        span = max(len(metrics) // 50, 1)
+        label = f"{name.upper()} (lr {group[0]['config']['lr']}, {len(group)} seed(s))"
+        axes[0].plot(metrics.index, metrics["loss"].ewm(span=span).mean(), color=color,
+                     label=label)
+        axes[1].plot(norms.index, norms["grad_norm"].ewm(span=span).mean(), color=color)
+        axes[2].plot(norms.index, norms["weight_norm"], color=color)
+        predicted = overlay(group[0], metrics) if overlay else None
+        if predicted is not None:
+            axes[2].plot(predicted.index, predicted, color=color, ls="--", lw=0.8)
+            end = predicted.index[-1]
+            theory[name] = float(norms["weight_norm"].loc[end] / predicted.loc[end])
+        changes[name] = {"weight": change_between(norms["weight_norm"], 0.5, 1.0),
+                         "grad": change_between(ema(norms["grad_norm"], span), 0.5, 1.0)}
+        finals[name] = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
+        if not style.all_finite(metrics["loss"], norms):  # diverged: no number to compare
+            changes[name] = {k: float("nan") for k in changes[name]}
+            finals[name] = float("nan")
+    for ax, what in zip(axes, ("train loss (EMA)", "‖g‖ (EMA)", "‖w‖ of corrected layers"
+                               + (" (dashed: theory)" if theory else ""))):
+        ax.set_xlabel("step")
+        ax.set_title(what, fontsize=10)
+    axes[0].legend()
+    axes[1].set_yscale("log")
+    b, c = baseline.upper(), corrected.upper()
+    drop_b, drop_c = -changes[baseline]["weight"], -changes[corrected]["weight"]
+    # Every claim is a comparison that is False on NaN: a diverged side passes nothing.
+    shown = {"baseline_weight_norm_falls": drop_b > BASELINE_NORM_DROP,
+             "corrected_keeps_weight_norm": drop_c < drop_b * keep_fraction,
+             "corrected_tames_grad_norm":
+                 changes[corrected]["grad"] < changes[baseline]["grad"],
+             "corrected_loss_not_worse": finals[corrected] <= finals[baseline]}
+    verdicts = [
+        verdict(shown["baseline_weight_norm_falls"], f"{b} ‖w‖ 2nd half: {-drop_b:+.0%} "
+                f"(falls > {BASELINE_NORM_DROP:.0%})"),
+        verdict(shown["corrected_keeps_weight_norm"], f"{c} ‖w‖ 2nd half: {-drop_c:+.0%} "
+                f"(falls < {keep_fraction:g}× {b}'s)"),
+        verdict(shown["corrected_tames_grad_norm"], f"‖g‖ 2nd half: {b} "
+                f"{changes[baseline]['grad']:+.0%}, {c} {changes[corrected]['grad']:+.0%}"),
+        verdict(shown["corrected_loss_not_worse"], f"final train loss: {b} "
+                f"{finals[baseline]:.4f}, {c} {finals[corrected]:.4f}"),
+    ]
+    if not loss_claim:
+        del shown["corrected_loss_not_worse"], verdicts[-1]
+    cfg = best[baseline][0]["config"]
+    fig.suptitle(style.title(paper, figure, scale, f"{b} vs {c}, {cfg['model']}-{cfg['depth']}"
+                             f"×{cfg['width']} on {cfg['dataset']}, λ {cfg['weight_decay']}"),
+                 fontsize=10)
+    stem = paper.split()[0].lower() + paper.split()[-1]  # "Chou et al. 2025" -> chou2025
+    measured = {"changes_second_half": changes, "final_train_loss": finals,
+                **({"end_norm_over_theory": theory} if theory else {})}
+    return style.finish(fig, f"{stem}-figure-{figure}_{scale}", verdicts, shown, measured, out_dir,
+                        text_y=-0.12)

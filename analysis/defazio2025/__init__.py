@@ -1,0 +1,1 @@
+"""Defazio et al. 2025: one module per artifact."""

@@ -1,0 +1,1 @@
+"""Kosson et al. 2026: one module per artifact."""

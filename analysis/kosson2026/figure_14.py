@@ -1,0 +1,72 @@
+"""Kosson et al. 2026, Figure 14: Matrix-lr sweeps per Muon shape factor, plain Muon and MuonMD:
+the two √ factors are best and nearly identical; RMS-matching is noticeably worse.
+"""
+
+from __future__ import annotations
+
+from analysis import style
+from analysis.load import ResultsError, load_runs
+from analysis.lr_sweeps import edge_optima, sweep_plot, sweep_table
+from analysis.style import all_finite, verdict
+
+# Fig. 14 "best and nearly identical [...] RMS-matching noticeably worse": the two √ factors'
+# best losses within 0.5 % of each other, RMS-matching's more than 0.5 % above the better one.
+NEARLY_IDENTICAL = 0.005
+
+FACTORS = {  # muon_adjust_lr -> the paper's name for the factor
+    "spectral_unclamped": "√(d_out/d_in)",
+    "original": "max(1, √(d_out/d_in))",
+    "match_rms_adamw": "RMS-matching 0.2·√max(d_out, d_in)",
+    "none": "1",
+}
+
+SQRT_FACTORS = ("spectral_unclamped", "original")
+
+
+def draw(sweep_file, scale: str, results, out_dir) -> dict:
+    """Matrix-lr sweeps per Muon shape factor, plain Muon and MuonMD: the two √ factors are
+    best and nearly identical; RMS-matching is noticeably worse."""
+    runs = load_runs(sweep_file, scale, results, tables=("metrics",))
+    optimizers = [o for o in ("muon", "muonmd") if any(r["config"]["optimizer"] == o
+                                                       for r in runs)]
+    shown, measured, verdicts, tables = {}, {}, [], {}
+    for opt in optimizers:
+        t = sweep_table([r for r in runs if r["config"]["optimizer"] == opt],
+                        lambda c: c["muon_adjust_lr"])
+        best = t.groupby("g")["loss"].min()
+        needed = (*SQRT_FACTORS, "match_rms_adamw")
+        if not set(needed) <= set(best.index):
+            raise ResultsError(f"{sweep_file}: figure 14 needs factors {', '.join(needed)} "
+                               f"for {opt}; found {', '.join(best.index)}")
+        sq, others = best[list(SQRT_FACTORS)], best.drop(list(SQRT_FACTORS))
+        gap = float(abs(sq.iloc[0] - sq.iloc[1]) / sq.min())
+        rms = float(best["match_rms_adamw"] / sq.min() - 1.0)
+        # every comparison needs trained runs on both sides: a factor that diverged at every
+        # lr (inf) fails it rather than deciding it
+        shown[f"{opt}_sqrt_factors_best"] = all_finite(best) and sq.max() < others.min()
+        shown[f"{opt}_sqrt_factors_nearly_identical"] = gap <= NEARLY_IDENTICAL
+        shown[f"{opt}_rms_matching_noticeably_worse"] = all_finite(rms) and rms > NEARLY_IDENTICAL
+        listing = ", ".join(f"{FACTORS.get(g, g)} {v:.4f}" for g, v in best.sort_values().items())
+        verdicts += [
+            verdict(shown[f"{opt}_sqrt_factors_best"], f"{opt}: best loss per factor {listing}"),
+            verdict(shown[f"{opt}_sqrt_factors_nearly_identical"], f"{opt}: the √ factors "
+                    f"differ by {100 * gap:.2f} % (≤ {100 * NEARLY_IDENTICAL:g} %)"),
+            verdict(shown[f"{opt}_rms_matching_noticeably_worse"], f"{opt}: RMS-matching "
+                    f"{100 * rms:+.2f} % vs the better √ factor (> {100 * NEARLY_IDENTICAL:g} %)")]
+        measured[opt] = {"best_loss": {g: float(v) for g, v in best.items()},
+                         "sqrt_gap": gap, "rms_excess": rms}
+        tables[opt] = t
+    if not tables:
+        raise ResultsError(f"{sweep_file}: figure 14 needs muon or muonmd runs")
+    edge = [f"{o} {g}" for o, t in tables.items() for g in edge_optima(t, "g")[1]]
+    shown["optima_inside_the_lr_grid"] = not edge
+    verdicts.append(verdict(not edge, "every optimum inside the lr grid" if not edge else
+                            f"optimum on the grid's edge for {edge}: extend the grid"))
+    measured["at_edge"] = edge
+    fig, axes = style.plt.subplots(1, len(tables), figsize=(6 * len(tables), 4), sharey=True,
+                                   squeeze=False)
+    for ax, (opt, t) in zip(axes[0], tables.items()):
+        sweep_plot(t, "g", scale, "14", "Muon's shape-dependent scale factors", ax=ax,
+                    xlabel=f"{opt}: matrix lr", label=lambda g: FACTORS.get(g, g))
+    return style.finish(fig, f"kosson2026-figure-14_{scale}", verdicts, shown, measured, out_dir,
+                        text_y=-0.02)

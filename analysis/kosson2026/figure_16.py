@@ -1,0 +1,66 @@
+"""Kosson et al. 2026, Figure 16: MuonMD matrix-lr sweeps across depth for α = 1/L and √(1/(2L)):
+the optimum stays within one grid step for both; √(1/(2L)) is no worse at any depth.
+"""
+
+from __future__ import annotations
+
+from analysis import style
+from analysis.load import ResultsError, load_runs
+from analysis.lr_sweeps import (
+    MAX_OPTIMUM_SHIFT,
+    edge_optima,
+    optima_finite,
+    optimum_shift,
+    sweep_plot,
+    sweep_table,
+)
+from analysis.style import all_finite, verdict
+
+ALPHAS = {"inverse_depth": "α = 1/L", "inverse_sqrt_2depth": "α = √(1/(2L))"}
+
+
+def draw(sweep_file, scale: str, results, out_dir) -> dict:
+    """MuonMD matrix-lr sweeps across depth for α = 1/L and √(1/(2L)): the optimum stays within
+    one grid step for both; √(1/(2L)) is no worse at any depth."""
+    runs = load_runs(sweep_file, scale, results, tables=("metrics",))
+    found = {r["config"]["block_output_scale"] for r in runs}
+    if not set(ALPHAS) <= found:
+        raise ResultsError(f"{sweep_file}: figure 16 needs block_output_scale "
+                           f"{' and '.join(ALPHAS)}; found {', '.join(sorted(found))}")
+    tables, shifts, bests, shown = {}, {}, {}, {}
+    for alpha in ALPHAS:
+        t = sweep_table([r for r in runs if r["config"]["block_output_scale"] == alpha],
+                        lambda c: c["depth"])
+        bests[alpha], shifts[alpha] = optimum_shift(t, "g")
+        shown[f"{alpha}_lr_transfers_across_depth"] = optima_finite(t, "g") and \
+            shifts[alpha] <= MAX_OPTIMUM_SHIFT
+        tables[alpha] = t
+    loss = {a: t.groupby("g")["loss"].min() for a, t in tables.items()}
+    sqrt, inv = loss["inverse_sqrt_2depth"], loss["inverse_depth"]
+    depths = sorted(set(sqrt.index) & set(inv.index))
+    worse = [d for d in depths if sqrt[d] > inv[d]]
+    # inf > inf is False: a depth where both diverged must fail the claim, not pass it
+    diverged = [d for d in depths if not all_finite(sqrt[d], inv[d])]
+    shown["sqrt_scale_no_worse"] = bool(depths) and not worse and not diverged
+    edge = [f"{ALPHAS[a]} depth {g}" for a, t in tables.items() for g in edge_optima(t, "g")[1]]
+    shown["optima_inside_the_lr_grid"] = not edge
+    verdicts = [verdict(shown[f"{a}_lr_transfers_across_depth"], f"{ALPHAS[a]}: best lr per "
+                        f"depth {bests[a]}, moves {shifts[a]} step(s) (≤ {MAX_OPTIMUM_SHIFT})")
+                for a in ALPHAS]
+    pairs = ", ".join(f"L={d}: {sqrt[d]:.4f} vs {inv[d]:.4f}" for d in depths)
+    verdicts += [verdict(shown["sqrt_scale_no_worse"], f"best loss √(1/(2L)) vs 1/L: {pairs}"),
+                 verdict(not edge, "every optimum inside the lr grid" if not edge else
+                         f"optimum on the grid's edge for {edge}: extend the grid")]
+    fig, ax = style.plt.subplots(figsize=(7, 4.4))
+    colors = {d: f"C{i}" for i, d in enumerate(sorted(set(sqrt.index) | set(inv.index)))}
+    for alpha, t in tables.items():
+        dashed = alpha == "inverse_sqrt_2depth"
+        sweep_plot(t, "g", scale, "16", "MuonMD: block-output scale across depth", ax=ax,
+                    xlabel="matrix lr", label=lambda g, a=alpha: f"L={g}, {ALPHAS[a]}",
+                    styles=lambda g, d=dashed: {"color": colors[g], "ls": "--" if d else "-"})
+    measured = {"best_lr": {a: {str(k): v for k, v in b.items()} for a, b in bests.items()},
+                "shift": shifts, "at_edge": edge, "sqrt_worse_at_depths": worse,
+                "diverged_at_depths": diverged,
+                "best_loss": {a: {str(k): float(v) for k, v in s.items()} for a, s in loss.items()}}
+    return style.finish(fig, f"kosson2026-figure-16_{scale}", verdicts, shown, measured, out_dir,
+                        text_y=-0.02)
