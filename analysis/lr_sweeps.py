@@ -4,10 +4,10 @@ lr), where the optimum sits on the grid, how far it moves, and how flat the basi
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from analysis import style
+from analysis.seeds import final_loss
 
 PAPER = "Kosson et al. 2026"
 # Thresholds from the paper's wording, fixed before our runs: "the optimal matrix LR stays
@@ -18,9 +18,7 @@ MAX_OPTIMUM_SHIFT = 1
 
 def final_losses(runs: list[dict], by: str) -> pd.DataFrame:
     """One row per run: `by` (width, gains, ...), lr, final held-out loss (mean over seeds)."""
-    # The last row holds the final eval; a diverged run (NaN) counts as infinitely bad.
-    rows = [{by: r["config"][by], "lr": r["config"]["lr"],
-             "loss": np.nan_to_num(r["metrics"]["eval_loss"].iloc[-1], nan=np.inf)}
+    rows = [{by: r["config"][by], "lr": r["config"]["lr"], "loss": final_loss(r, "eval_loss")}
             for r in runs]
     return pd.DataFrame(rows).groupby([by, "lr"], as_index=False)["loss"].mean()
 

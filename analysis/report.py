@@ -63,7 +63,8 @@ def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> 
         return {"status": "not run", "detail": str(e), "claims": {}, "files": []}
     claims = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     status = report.get("status") or ("shown" if all(claims.values()) else "not shown")
-    return {"status": status, "detail": "\n".join(report["verdicts"]), "claims": claims,
+    detail = report.get("markdown") or "\n".join(report["verdicts"])  # tables: as Markdown
+    return {"status": status, "detail": detail, "claims": claims,
             "files": report["files"]}
 
 
@@ -80,7 +81,7 @@ def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
         md.append(f"| {name} | **{e['status']}** | {claims} |")
     html_parts = [f"<h1>wdlab claims report — {html.escape(scale)} scale</h1>"]
     for name, e in entries.items():
-        md += ["", f"## {name} (make {name}): {e['status']}", ""]
+        md += ["", f"## {name}: {e['status']} (make {name})", ""]
         html_parts.append(f"<h2>{html.escape(name)}: {html.escape(e['status'])}</h2>")
         if e["detail"]:
             md += (["```", e["detail"], "```"] if not e["detail"].startswith("**")

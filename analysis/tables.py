@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from harness.sweep import SweepError, check_keys, expand, legacy_run_dir, load_sweep, run_dir
 
 from .load import ResultsError
+from .seeds import best_setting
 
 FORMATS = ("text", "md", "csv", "tex")
 TABLE_KEYS = ("table", "paper_table")  # optional top-level sweep keys this module reads
@@ -150,9 +151,8 @@ def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | 
                                    ", ".join(f"{k}={label(v)}" for k, v in setting)))
         if len(settings) > 1:
             chosen_by |= {k for k in varying if len({dict(s)[k] for s in settings}) > 1}
-        done = [c for c in candidates if c.values] or candidates
-        sign = 1 if lower_is_better else -1
-        cells[key] = min(done, key=lambda c: sign * c.mean if c.values else 0.0)
+        best = best_setting({i: c.values for i, c in enumerate(candidates)}, lower_is_better)
+        cells[key] = candidates[best]
     order = [cell_of(r.config) for r in runs]  # file order: the grid as the paper lists it
     row_labels, col_labels = (list(dict.fromkeys(k[i] for k in order)) for i in (0, 1))
     table = Table(sweep["name"], scale, metric, ",".join(row_keys), ",".join(col_keys),
@@ -315,6 +315,7 @@ def draw_table(sweep_file, scale: str, results, out_dir) -> dict:
                            f"{results}/; run: harness run {sweep_file} --scale {scale}")
     path = Path(out_dir) / f"{table.sweep}_{scale}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(table, "md", compare=True) + "\n")
+    markdown = render(table, "md", compare=True)
+    path.write_text(markdown + "\n")
     return {"claims": {}, "verdicts": [render(table, "text", compare=True)], "files": [str(path)],
-            "status": f"table ({done}/{len(table.cells)} cells)"}
+            "status": f"table ({done}/{len(table.cells)} cells)", "markdown": markdown}
