@@ -36,6 +36,30 @@ def change_between(series: pd.Series, start: float, stop: float) -> float:
     return float(b / a - 1)
 
 
+def draw_side(axes, name: str, group: list[dict], color: str, overlay=None):
+    """One optimizer's seed-averaged loss, ‖g‖ and ‖w‖ on the three axes. Returns its
+    second-half changes, final train loss (NaN for both if it diverged) and ‖w‖ over the
+    overlay's theory at the end (None without one)."""
+    metrics = seed_mean([r["metrics"].set_index("step") for r in group])
+    norms = seed_mean([norms_over_time(r["layers"]) for r in group])
+    span = max(len(metrics) // 50, 1)
+    label = f"{name.upper()} (lr {group[0]['config']['lr']}, {len(group)} seed(s))"
+    axes[0].plot(metrics.index, metrics["loss"].ewm(span=span).mean(), color=color, label=label)
+    axes[1].plot(norms.index, norms["grad_norm"].ewm(span=span).mean(), color=color)
+    axes[2].plot(norms.index, norms["weight_norm"], color=color)
+    predicted, end_ratio = overlay(group[0], metrics) if overlay else None, None
+    if predicted is not None:
+        axes[2].plot(predicted.index, predicted, color=color, ls="--", lw=0.8)
+        end = predicted.index[-1]
+        end_ratio = float(norms["weight_norm"].loc[end] / predicted.loc[end])
+    changes = {"weight": change_between(norms["weight_norm"], 0.5, 1.0),
+               "grad": change_between(ema(norms["grad_norm"], span), 0.5, 1.0)}
+    final = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
+    if not style.all_finite(metrics["loss"], norms):  # diverged: no number to compare
+        return {k: float("nan") for k in changes}, float("nan"), end_ratio
+    return changes, final, end_ratio
+
+
 def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, results, out_dir,
                           baseline: str, corrected: str, keep_fraction: float = 0.5,
                           loss_claim: bool = True, overlay=None, runs=None) -> dict:
@@ -56,26 +80,9 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
     fig, axes = style.plt.subplots(1, 3, figsize=(13, 4))
     changes, finals, theory = {}, {}, {}
     for name, color in ((baseline, "#1f77b4"), (corrected, "#d62728")):
-        group = best[name]
-        metrics = seed_mean([r["metrics"].set_index("step") for r in group])
-        norms = seed_mean([norms_over_time(r["layers"]) for r in group])
-        span = max(len(metrics) // 50, 1)
-        label = f"{name.upper()} (lr {group[0]['config']['lr']}, {len(group)} seed(s))"
-        axes[0].plot(metrics.index, metrics["loss"].ewm(span=span).mean(), color=color,
-                     label=label)
-        axes[1].plot(norms.index, norms["grad_norm"].ewm(span=span).mean(), color=color)
-        axes[2].plot(norms.index, norms["weight_norm"], color=color)
-        predicted = overlay(group[0], metrics) if overlay else None
-        if predicted is not None:
-            axes[2].plot(predicted.index, predicted, color=color, ls="--", lw=0.8)
-            end = predicted.index[-1]
-            theory[name] = float(norms["weight_norm"].loc[end] / predicted.loc[end])
-        changes[name] = {"weight": change_between(norms["weight_norm"], 0.5, 1.0),
-                         "grad": change_between(ema(norms["grad_norm"], span), 0.5, 1.0)}
-        finals[name] = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
-        if not style.all_finite(metrics["loss"], norms):  # diverged: no number to compare
-            changes[name] = {k: float("nan") for k in changes[name]}
-            finals[name] = float("nan")
+        changes[name], finals[name], end_ratio = draw_side(axes, name, best[name], color, overlay)
+        if end_ratio is not None:
+            theory[name] = end_ratio
     for ax, what in zip(axes, ("train loss (EMA)", "‖g‖ (EMA)", "‖w‖ of corrected layers"
                                + (" (dashed: theory)" if theory else ""))):
         ax.set_xlabel("step")
