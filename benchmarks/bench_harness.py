@@ -26,10 +26,11 @@ from doc import machine, write_section
 
 from harness.data import BatchStream, build_dataset
 from harness.launch import write_config
-from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA, LayerLogger
+from harness.metrics import LayerLogger
 from harness.models import model_for
 from harness.optim import build_optimizer, classify, reparameterize
 from harness.run import loss_fn, train
+from harness.runfolder import DONE, LAYERS, LAYERS_SCHEMA, METRICS, METRICS_SCHEMA
 from harness.sweep import RunConfig, expand, run_dir
 
 # Defazio Fig. 4's mini workload: the loop every mini GPT figure runs.
@@ -133,9 +134,9 @@ def analysis_load(runs: int, steps: int, layers: int) -> list[str]:
             folder = run_dir(Path(tmp) / "results", run)
             folder.mkdir(parents=True)
             write_config(run, folder, {})
-            pq.write_table(layer_table, folder / "layers.parquet")
-            pq.write_table(metric_table, folder / "metrics.parquet")
-            (folder / "DONE").write_text("{}")
+            pq.write_table(layer_table, folder / LAYERS)
+            pq.write_table(metric_table, folder / METRICS)
+            (folder / DONE).write_text("{}")
         start = time.perf_counter()
         loaded = load_runs(sweep, "mini", Path(tmp) / "results")
         seconds = time.perf_counter() - start

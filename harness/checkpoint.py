@@ -21,7 +21,8 @@ from pathlib import Path
 
 import torch
 
-CHECKPOINT = "checkpoint.pt"
+from .runfolder import CHECKPOINT  # noqa: F401  (re-exported)
+
 # SLURM sends SIGTERM before killing a job (and --signal=USR1@t before its time limit);
 # submitit's local executor uses SIGUSR2 for its own timeout warning and SIGINT to cancel;
 # SIGINT is also Ctrl-C: it too saves a checkpoint and stops.

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="print what would run (slurm: the array and sbatch parameters); "
                           "train and submit nothing")
     run.add_argument("--force", action="store_true", help="re-run complete runs too")
+    run.add_argument("--rerun-stale", action="store_true",
+                     help="re-run, from scratch, complete runs made by other training code "
+                          "(or recording none); without it they are kept and counted")
     run.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
                      help="steps between checkpoints (default: every "
                           "$WDLAB_CHECKPOINT_MINUTES=10 minutes, and on preemption signals)")
@@ -91,9 +94,11 @@ def _table(rows: list[dict]) -> str:
 
 def _dry_run(args, runs, profile) -> None:
     from .cost import run_cost
-    from .launch import pending
+    from .launch import pending, stale_note
 
-    todo = pending(runs, args.results, args.force)
+    if note := stale_note(runs, args.results, args.force, args.rerun_stale):
+        print(note)
+    todo = pending(runs, args.results, args.force, args.rerun_stale)
     gpu = profile.gpu or "H100"
     from .data import decoding_workers
 
@@ -131,7 +136,7 @@ def _check_tokens(sweep, runs, args, profile) -> None:
     more than once (unless the sweep says data_repeat: allow): headers only, seconds."""
     from .launch import pending
 
-    shards = [r for r in pending(runs, args.results, args.force)
+    shards = [r for r in pending(runs, args.results, args.force, args.rerun_stale)
               if isinstance(r.config, RunConfig) and r.config.dataset in TOKEN_DATASETS
               and r.config.dataset != "stdlib_bytes"]
     if not shards:
@@ -146,9 +151,11 @@ def _check_tokens(sweep, runs, args, profile) -> None:
 
 
 def _dry_run_local(args, runs) -> None:
-    from .launch import pending
+    from .launch import pending, stale_note
 
-    todo = pending(runs, args.results, args.force)
+    if note := stale_note(runs, args.results, args.force, args.rerun_stale):
+        print(note)
+    todo = pending(runs, args.results, args.force, args.rerun_stale)
     print(f"would execute {len(todo)} run(s) with --executor {args.executor} (of {len(runs)}; "
           "the rest are complete); nothing was run")
     for r in todo:
@@ -172,7 +179,7 @@ def _params(runs) -> None:
 
 
 def _plan(args, sweep, runs) -> None:
-    from .run import is_complete  # imports torch: only when printing status
+    from .runfolder import is_complete
 
     print(f"{sweep['name']} [{args.scale}]: {len(runs)} runs -> {args.results}/"
           f"{sweep['name']}/{args.scale}/")
@@ -238,10 +245,13 @@ def main(argv: list[str] | None = None) -> int:
             _params(runs)
             return 0
         if args.command == "status":
+            from .provenance import stale_note
             from .status import run_status
 
             rows = run_status(runs, args.results)
             print(_table(rows))
+            if note := stale_note([run_dir(args.results, r) for r in runs], rerun=False):
+                print(note)
             return 1 if any(r["state"] == "failed" for r in rows) else 0
         if args.command == "cancel":
             from .status import cancel
@@ -275,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _check_tokens(sweep, runs, args, profile)
             done = launch(runs, args.results, meta, args.executor, args.force, args.data_root,
-                          args.checkpoint_every, profile, args.wait, args.micro_batch)
+                          args.checkpoint_every, profile, args.wait, args.micro_batch,
+                          args.rerun_stale)
         except DataError as e:
             raise SweepError(f"{args.sweep}: {e}") from None
         except Preempted as e:

@@ -21,11 +21,11 @@ import pyarrow.parquet as pq
 import yaml
 from tqdm import tqdm
 
-from . import slurm
-from .checkpoint import CHECKPOINT, Preempted
+from . import provenance, slurm
+from .checkpoint import Preempted
 from .data import check_available
-from .metrics import atomic_write_text
-from .run import PROGRESS, is_complete, train
+from .run import train
+from .runfolder import CHECKPOINT, CONFIG, PROGRESS, atomic_write_text, is_complete
 from .simulate import simulate
 from .sweep import Run, SimConfig, SweepError, run_dir
 
@@ -49,9 +49,27 @@ def intact(folder: Path, warn: bool = True) -> bool:
     return True
 
 
-def pending(runs: list[Run], results: str | Path, force: bool = False) -> list[Run]:
-    """Runs that still have to be executed (all of them with `force`)."""
-    return [r for r in runs if force or not intact(run_dir(results, r))]
+def made_by_other_code(folder: Path) -> bool:
+    """A complete run whose DONE records other training code than this checkout's, or none
+    (made before runs recorded it): what --rerun-stale trains again."""
+    return provenance.code_status(folder) in ("stale", "unknown")
+
+
+def pending(runs: list[Run], results: str | Path, force: bool = False,
+            rerun_stale: bool = False, warn: bool = True) -> list[Run]:
+    """Runs that still have to be executed (all of them with `force`; with `rerun_stale`,
+    complete ones made by other training code too)."""
+    return [r for r in runs if force or not intact(run_dir(results, r), warn)
+            or (rerun_stale and made_by_other_code(run_dir(results, r)))]
+
+
+def stale_note(runs: list[Run], results: str | Path, force: bool = False,
+               rerun_stale: bool = False) -> str | None:
+    """The one line saying how many complete runs other training code made (None: none, or
+    `force`, which trains every run again anyway)."""
+    if force:
+        return None
+    return provenance.stale_note([run_dir(results, r) for r in runs], rerun_stale)
 
 
 @contextmanager
@@ -75,7 +93,7 @@ def run_lock(results: Path, run: Run):
 
 def write_config(run: Run, folder: Path, meta: dict) -> None:
     record = {**meta, **run.as_dict()}
-    atomic_write_text(yaml.safe_dump(record, sort_keys=False), folder / "config.yaml")
+    atomic_write_text(yaml.safe_dump(record, sort_keys=False), folder / CONFIG)
 
 
 def _interrupt(signum, frame):
@@ -114,9 +132,10 @@ def _wait_local(job, folder: Path, label: str) -> dict:
 
 
 def _prepare(run: Run, results, meta: dict, force: bool) -> Path:
-    """The run's folder, ready to train into: kept if it holds a checkpoint to resume."""
+    """The run's folder, ready to train into: kept if it holds a checkpoint to resume. A
+    complete run prepared again (forced, damaged or stale) starts over, whatever it holds."""
     folder = run_dir(results, run)
-    resumable = (folder / CHECKPOINT).is_file() and not force
+    resumable = (folder / CHECKPOINT).is_file() and not force and not is_complete(folder)
     first_rank = os.environ.get("RANK", "0") == "0"  # under torchrun, one rank cleans up
     if folder.exists() and not resumable and first_rank:
         shutil.rmtree(folder)  # an incomplete run without a checkpoint starts over
@@ -128,15 +147,19 @@ def _prepare(run: Run, results, meta: dict, force: bool) -> Path:
 def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "local",
            force: bool = False, data_root: str | Path | None = None,
            checkpoint_every: int | None = None, profile=None, wait: bool = False,
-           micro_batch: int | None = None) -> list[Run]:
+           micro_batch: int | None = None, rerun_stale: bool = False) -> list[Run]:
     """Execute (or, on SLURM, submit) every pending run; returns the runs this call executed
     or submitted. Creates nothing if none pend. `micro_batch` (else the profile's
     micro_batch_size): rows per forward/backward on each rank (gradient accumulation).
 
     A run interrupted after a checkpoint resumes from it (unless `force`); one without a
-    checkpoint starts over. A preempted local run (signal -> checkpoint) raises Preempted."""
+    checkpoint starts over. A preempted local run (signal -> checkpoint) raises Preempted.
+    Complete runs made by other training code are said in one line on stderr and kept, or,
+    with `rerun_stale`, trained again from scratch."""
     results = Path(results).resolve()  # jobs may start in another working directory
-    todo = pending(runs, results, force)
+    if note := stale_note(runs, results, force, rerun_stale):
+        print(note, file=sys.stderr)
+    todo = pending(runs, results, force, rerun_stale)
     if executor == "slurm":
         data_root = data_root or profile.data_root
         micro_batch = micro_batch or profile.micro_batch_size
@@ -166,7 +189,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     executed = []
     for run in tqdm(todo, desc=f"{todo[0].sweep} [{todo[0].scale}]", unit="run"):
         with run_lock(results, run) as mine:
-            if not mine or (not force and intact(run_dir(results, run), warn=False)):
+            if not mine or not pending([run], results, force, rerun_stale, warn=False):
                 continue  # another process trains it, or finished it while we waited
             folder = _prepare(run, results, meta, force)
             target = simulate if isinstance(run.config, SimConfig) else train

@@ -1,4 +1,4 @@
-"""Per-layer norms with foreach kernels, buffered rows, atomic Parquet files.
+"""Per-layer norms with foreach kernels and buffered rows (schemas and atomic writers: runfolder).
 
 Gradient norms are taken after backward and before `optimizer.step()`, so they are norms of
 the loss gradient alone: torch's optimizers add weight decay inside `step()`.
@@ -6,62 +6,21 @@ the loss gradient alone: torch's optimizers add weight decay inside `step()`.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # noqa: F401  (tests patch metrics.pq.write_table)
 import torch
 
-METRICS_SCHEMA = pa.schema([
-    ("step", pa.int64()), ("lr", pa.float64()), ("effective_lr", pa.float64()),
-    ("weight_decay", pa.float64()),
-    ("loss", pa.float64()), ("samples_per_s", pa.float64()),
-    ("model_tflops_per_s", pa.float64()), ("mfu", pa.float64()),
-    ("eval_loss", pa.float64()), ("eval_accuracy", pa.float64()),
-    # Share of the wall time since the previous row spent waiting for the next batch: near 0
-    # unless the loader cannot keep up. Null in runs logged before it existed.
-    ("data_wait_fraction", pa.float64()),
-])
-# Wall-clock columns: differ between any two runs, so resume-equality checks leave them out.
-TIMING_COLUMNS = ["samples_per_s", "model_tflops_per_s", "mfu", "data_wait_fraction"]
-LAYERS_SCHEMA = pa.schema([
-    ("step", pa.int64()), ("layer", pa.string()), ("kind", pa.string()),
-    ("normalized", pa.bool_()), ("weight_norm", pa.float64()), ("grad_norm", pa.float64()),
-    ("update_norm", pa.float64()),
-    # Smallest and largest entry, of gain tensors (kind "gain", MD decoupling) only: Kosson
-    # Fig. 18's gain spread. Null elsewhere and in runs logged before these columns existed.
-    ("value_min", pa.float64()), ("value_max", pa.float64()),
-    # ‖w‖_∞ of every tensor: AdamW balances it across layers at √(γ/2λ) (Defazio §4.2).
-    # Null in runs logged before the column existed.
-    ("weight_max_abs", pa.float64()),
-])
-
-
-def atomic_write_parquet(rows: list[dict], schema: pa.Schema, path: Path) -> None:
-    """Write to a temp file in the same folder, fsync, then rename: readers never see half."""
-    table = pa.Table.from_pylist(rows, schema=schema)
-    _atomic(path, lambda tmp: pq.write_table(table, tmp))
-
-
-def atomic_write_text(text: str, path: Path) -> None:
-    _atomic(path, lambda tmp: Path(tmp).write_text(text))
-
-
-def _atomic(path: Path, write) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# The schemas and atomic writers are the run-folder contract (torch-free): re-exported here.
+from .runfolder import (  # noqa: F401
+    LAYERS,
+    LAYERS_SCHEMA,
+    METRICS_SCHEMA,
+    TIMING_COLUMNS,
+    atomic_write_parquet,
+    atomic_write_text,
+)
 
 
 class LayerLogger:
@@ -113,4 +72,4 @@ class LayerLogger:
 
 
 def read_layers(run_dir: Path) -> pd.DataFrame:
-    return pd.read_parquet(Path(run_dir) / "layers.parquet")
+    return pd.read_parquet(Path(run_dir) / LAYERS)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from .runfolder import CHECKPOINT, DONE, JOB_RECORD, METRICS, read_done
 from .sweep import RunConfig, expand, load_sweep
 
 PROFILE = {"partition": "debug", "nodes": 1, "gpus_per_node": 2, "cpus_per_task": 1,
@@ -95,29 +96,29 @@ def rehearse_one(name: str, cfg: RunConfig, data_root: Path, results: Path,
         del os.environ["WDLAB_PREEMPT_AT_STEP"]
     if code:
         raise RuntimeError(f"{name}: harness run exited {code}")
-    job = json.loads((folder / "job.json").read_text())["job_id"]
+    job = json.loads((folder / JOB_RECORD).read_text())["job_id"]
     # At step PREEMPT_AT the job gets a time-limit warning, checkpoints and requeues itself;
     # SLURM then holds it (BeginTime) for a while: release it as soon as it is pending.
     def requeued() -> bool:
         state = _squeue_state(job)
-        if not state and not (folder / "DONE").exists():
+        if not state and not (folder / DONE).exists():
             raise RuntimeError(f"{name}: job {job} ended before its requeue (logs in "
                                f"{results / run.sweep / 'paper' / '.submitit'})")
-        return state == "PENDING" and (folder / "checkpoint.pt").exists() or \
-            (folder / "DONE").exists()
+        return state == "PENDING" and (folder / CHECKPOINT).exists() or \
+            (folder / DONE).exists()
 
     _wait(requeued, 900, f"{name} to requeue itself")
-    if not (folder / "DONE").exists():
+    if not (folder / DONE).exists():
         subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
-    _wait(lambda: (folder / "DONE").exists() or _squeue_state(job) in ("", "FAILED"), 1200,
+    _wait(lambda: (folder / DONE).exists() or _squeue_state(job) in ("", "FAILED"), 1200,
           f"{name} DONE")
-    if not (folder / "DONE").exists():
+    if not (folder / DONE).exists():
         raise RuntimeError(f"{name}: job {job} ended without DONE (logs in "
                            f"{results / run.sweep / 'paper' / '.submitit'})")
-    done = json.loads((folder / "DONE").read_text())
+    done = read_done(folder)
     import pandas as pd
 
-    metrics = pd.read_parquet(folder / "metrics.parquet")
+    metrics = pd.read_parquet(folder / METRICS)
     train_rows = metrics[metrics["eval_loss"].isna()].iloc[1:]  # not warm-up, not eval
     seconds_per_step = float(CUT["batch_size"] / train_rows["samples_per_s"].median())
     checks = {"world size 2": done["world_size"] == 2,

@@ -21,7 +21,7 @@ from torch.utils.data import TensorDataset
 from torchvision.transforms.v2 import MixUp
 from tqdm import tqdm
 
-from . import checkpoint, distributed
+from . import checkpoint, distributed, provenance
 from .cost import Throughput
 from .data import (
     ShardWindows,
@@ -33,27 +33,26 @@ from .data import (
     input_size,
     train_stream,
 )
-from .metrics import (
-    LAYERS_SCHEMA,
-    METRICS_SCHEMA,
-    LayerLogger,
-    atomic_write_parquet,
-    atomic_write_text,
-)
+from .metrics import LayerLogger
 from .models import model_for
 from .optim import build_optimizer, classify, effective_lr, reparameterize, schedule_groups
+from .runfolder import (  # noqa: F401  (DONE, PROGRESS, is_complete: re-exported)
+    DONE,
+    LAYERS,
+    LAYERS_SCHEMA,
+    METRICS,
+    METRICS_SCHEMA,
+    PROGRESS,
+    atomic_write_parquet,
+    atomic_write_text,
+    is_complete,
+)
 from .sweep import RunConfig
 
-DONE = "DONE"
 CHECKPOINT_SECONDS = 60 * float(os.environ.get("WDLAB_CHECKPOINT_MINUTES", "10"))
-PROGRESS = ".progress"  # [step, total], for the launcher's progress bar
 # Fault injection (make rehearse): rank 0 sends itself a time-limit warning (SIGUSR2) after
 # this step, so a run under SLURM checkpoints and requeues itself there; 0 = never.
 PREEMPT_AT_STEP = int(os.environ.get("WDLAB_PREEMPT_AT_STEP", "0"))
-
-
-def is_complete(run_dir: Path) -> bool:
-    return (Path(run_dir) / DONE).is_file()
 
 
 def length_in_steps(cfg: RunConfig, steps_per_epoch: int) -> tuple[int, int]:
@@ -141,8 +140,8 @@ def backward_in_micro_batches(forward, x, y, micro: int | None, device, memory_f
 
 
 def _flush(out_dir: Path, metric_rows: list[dict], layer_rows: list[dict]) -> None:
-    atomic_write_parquet(metric_rows, METRICS_SCHEMA, out_dir / "metrics.parquet")
-    atomic_write_parquet(layer_rows, LAYERS_SCHEMA, out_dir / "layers.parquet")
+    atomic_write_parquet(metric_rows, METRICS_SCHEMA, out_dir / METRICS)
+    atomic_write_parquet(layer_rows, LAYERS_SCHEMA, out_dir / LAYERS)
 
 
 def _rows_before(path: Path, step: int) -> list[dict]:
@@ -171,6 +170,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     # that range (measured: a mini GPT under Scion fell from 80 to 5 samples/s). Flush them.
     torch.set_flush_denormal(True)
     writer = rank == 0  # only rank 0 writes files
+    # The code this process runs, taken before training: later edits to the tree are not it.
+    made_by = provenance.current() if writer else None
     if device.type == "cuda" and cfg.precision == "fp32":
         # TF32 tensor cores for fp32 matmuls and convolutions, as nanoGPT and NVIDIA's
         # references train (`harness plan --cost` prices fp32 runs at the TF32 peak).
@@ -219,8 +220,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         batches.load_state_dict(state["batches"])
         checkpoint.set_rng_state(state["rng"])
         start = state["step"]
-        metric_rows = _rows_before(out_dir / "metrics.parquet", start)
-        layers.rows = _rows_before(out_dir / "layers.parquet", start)
+        metric_rows = _rows_before(out_dir / METRICS, start)
+        layers.rows = _rows_before(out_dir / LAYERS, start)
     # The group whose lr/decay we report: normalized layers are where the papers' effects
     # live. Picked after loading: load_state_dict replaces the group dicts.
     report_group = next((g for g in optimizer.param_groups if g.get("normalized")),
@@ -320,7 +321,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                "peak_rss_mb": [round(v) for v in peaks[:world]],
                "peak_gpu_mb": [round(v) for v in peaks[world:]] if device.type == "cuda"
                else None, "checkpoint_bytes": checkpoint_bytes[0],
-               "torch": torch.__version__}
+               "torch": torch.__version__, "provenance": made_by}
     atomic_write_text(json.dumps(summary, indent=2) + "\n", out_dir / DONE)
     (out_dir / checkpoint.CHECKPOINT).unlink(missing_ok=True)
     (out_dir / PROGRESS).unlink(missing_ok=True)

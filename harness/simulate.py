@@ -15,15 +15,12 @@ import math
 import time
 from pathlib import Path
 
-import pyarrow as pa
 import torch
 
-from .metrics import atomic_write_parquet, atomic_write_text
+from . import provenance
 from .optim.schedules import lr_factor
+from .runfolder import DONE, NORMS, NORMS_SCHEMA, atomic_write_parquet, atomic_write_text
 from .sweep import SimConfig
-
-NORMS_SCHEMA = pa.schema([("step", pa.int64()), ("lr", pa.float64()), ("norm", pa.float64()),
-                          ("expected_norm", pa.float64())])
 
 
 def half_life(lr: float, weight_decay: float) -> float:
@@ -35,6 +32,7 @@ def simulate(cfg: SimConfig, out_dir: str | Path, *_, **__) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    made_by = provenance.current()
     t_half = half_life(cfg.lr, cfg.weight_decay)
     total = max(round(cfg.half_lives * t_half), 2)
     warmup = round(cfg.warmup_half_lives * t_half)
@@ -50,8 +48,8 @@ def simulate(cfg: SimConfig, out_dir: str | Path, *_, **__) -> dict:
         if step % every == 0 or step == total - 1:
             rows.append({"step": step, "lr": lr, "norm": theta.norm().item(),
                          "expected_norm": math.sqrt(cfg.size * variance)})
-    atomic_write_parquet(rows, NORMS_SCHEMA, out_dir / "norms.parquet")
+    atomic_write_parquet(rows, NORMS_SCHEMA, out_dir / NORMS)
     summary = {"steps": total, "half_life": t_half, "final_norm": rows[-1]["norm"],
-               "seconds": round(time.perf_counter() - started, 2)}
-    atomic_write_text(json.dumps(summary, indent=2) + "\n", out_dir / "DONE")
+               "seconds": round(time.perf_counter() - started, 2), "provenance": made_by}
+    atomic_write_text(json.dumps(summary, indent=2) + "\n", out_dir / DONE)
     return summary

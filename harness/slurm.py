@@ -19,11 +19,9 @@ import time
 from pathlib import Path
 
 from .checkpoint import Preempted
-from .metrics import atomic_write_text
 from .profile import ClusterProfile, load_profile  # noqa: F401  (re-exported)
+from .runfolder import JOB_RECORD, atomic_write_text
 from .sweep import SweepError
-
-JOB_RECORD = "job.json"
 
 
 def check_partition(profile: ClusterProfile, path: str | Path) -> None:

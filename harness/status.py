@@ -1,5 +1,7 @@
 """`harness status` and `harness cancel`: what each run of a sweep is doing, from its folder
-(DONE, checkpoint, progress, metrics) and, for submitted runs, from SLURM."""
+(DONE, checkpoint, progress, metrics) and, for submitted runs, from SLURM. A complete run's
+`code` says whether the training code checked out now made it (current), other code did
+(stale), or its DONE records none (unknown: made before runs recorded it)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from . import slurm
-from .checkpoint import CHECKPOINT
-from .run import PROGRESS, is_complete
+from . import provenance, slurm
+from .runfolder import CHECKPOINT, METRICS, PROGRESS, ResultsError, is_complete, read_done
 from .sweep import Run, run_dir
 
 SLURM_STATES = {"PENDING": "pending", "CONFIGURING": "pending", "RUNNING": "running",
@@ -39,14 +40,18 @@ def run_status(runs: list[Run], results: str | Path) -> list[dict]:
         else:
             state = "todo"
         rows.append({"run_id": run.run_id, "state": state, "step": _last_step(folder),
-                     "loss": _last_loss(folder), "job": job or "-",
+                     "loss": _last_loss(folder), "code": provenance.code_status(folder) or "-",
+                     "job": job or "-",
                      "error": _error_tail(results, run, job) if state == "failed" else ""})
     return rows
 
 
 def _last_step(folder: Path) -> str:
     if is_complete(folder):
-        return str(json.loads((folder / "DONE").read_text())["steps"])
+        try:
+            return str(read_done(folder).get("steps", "-"))
+        except ResultsError:  # status must never fail on one garbled file
+            return "-"
     try:
         step, total = json.loads((folder / PROGRESS).read_text())
         return f"{step}/{total}"
@@ -56,7 +61,7 @@ def _last_step(folder: Path) -> str:
 
 def _last_loss(folder: Path) -> str:
     try:
-        loss = pq.read_table(folder / "metrics.parquet", columns=["loss"]).column(0)
+        loss = pq.read_table(folder / METRICS, columns=["loss"]).column(0)
         return f"{loss[-1].as_py():.4f}" if len(loss) else "-"
     except Exception:  # missing or being replaced: status must never fail on it
         return "-"
