@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
@@ -14,6 +12,7 @@ from analysis.load import load_runs
 from analysis.seeds import seed_groups
 from analysis.style import all_finite, verdict
 from analysis.theory import scion_effective_lr
+from harness.runfolder import read_done
 
 PAPER = "Chou et al. 2025"
 
@@ -77,7 +76,7 @@ def momentum_groups(sweep_file, scale, results) -> tuple[dict, list[dict]]:
     schedule."""
     groups = []
     for label, g in seed_groups(load_runs(sweep_file, scale, results), momentum_label).items():
-        done = json.loads((g["runs"][0]["folder"] / "DONE").read_text())
+        done = read_done(g["runs"][0]["folder"])
         groups.append({**g, "label": label, "total": int(done["steps"]),
                        "warmup": int(done.get("warmup_steps") or 0)})
     bases = [g for g in groups if g["config"].get("momentum_schedule", "constant") == "constant"]

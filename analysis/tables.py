@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from harness.runfolder import METRICS, is_complete
 from harness.sweep import SweepError, check_keys, expand, legacy_run_dir, load_sweep, run_dir
 
 from .load import ResultsError
@@ -142,10 +143,10 @@ def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | 
             values = []
             for run in members:
                 folder = run_dir(results, run)
-                if not (folder / "DONE").is_file():  # stored under the sweep's old name
+                if not is_complete(folder):  # stored under the sweep's old name
                     folder = legacy_run_dir(results, run) or folder
-                if (folder / "DONE").is_file():
-                    value = final_value(folder / "metrics.parquet", metric)
+                if is_complete(folder):
+                    value = final_value(folder / METRICS, metric)
                     values.append(100 * value if percent else value)
             candidates.append(Cell(values, len(members),
                                    ", ".join(f"{k}={label(v)}" for k, v in setting)))

@@ -130,7 +130,7 @@ def token_stream(root: Path) -> dict:
     rss, seconds, _, stdout = _peak([sys.executable, "-c", STREAM_PROBE, str(root)])
     probe = json.loads(stdout)
     check = _peak([sys.executable, "-m", "harness", "data", "check",
-                   "experiments/defazio2025/figure4.yaml", "--scale", "paper", "--data-root",
+                   "experiments/defazio2025/figure-4.yaml", "--scale", "paper", "--data-root",
                    str(root)])
     return {"stream_rss": rss, "stream_s": seconds, "tokens": probe["tokens"],
             "state_bytes": probe["state_bytes"], "check_rss": check[0], "check_s": check[1],

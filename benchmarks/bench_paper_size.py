@@ -24,7 +24,7 @@ from doc import machine, write_section
 
 from harness.data.fake import fake_fineweb
 
-SWEEP = "experiments/defazio2025/figure4.yaml"
+SWEEP = "experiments/defazio2025/figure-4.yaml"
 BATCH = 2
 
 PROBE = """

@@ -11,7 +11,16 @@ import errno
 import os
 import sys
 
-from .sweep import SCALES, TOKEN_DATASETS, RunConfig, SweepError, expand, load_sweep, run_dir
+from .sweep import (
+    SCALES,
+    TOKEN_DATASETS,
+    RunConfig,
+    SweepError,
+    adopt_legacy_folders,
+    expand,
+    load_sweep,
+    run_dir,
+)
 
 DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
 # launch.EXECUTORS, repeated so that a wrong name is refused before torch is imported
@@ -24,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def sweep_args(p):
-        p.add_argument("sweep", help="sweep YAML file, e.g. experiments/defazio2025/figure3.yaml")
+        p.add_argument("sweep", help="sweep YAML file, e.g. experiments/defazio2025/figure-3.yaml")
         p.add_argument("--scale", default="mini", help=f"one of {', '.join(SCALES)} (mini)")
         p.add_argument("--results", default=DEFAULT_RESULTS, help="results folder (results/)")
 
@@ -223,21 +232,24 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "table":
-            # Reads results, so it lives in analysis/; harness only offers the command.
-            from analysis.tables import ResultsError, table_command
+            # Reads results, so it lives in analysis/ (which harness never imports: data
+            # flows one way); harness only offers the command, with the flags parsed above.
+            import subprocess
 
-            try:
-                print(table_command(args))
-            except ResultsError as e:
-                print(f"error: {e}", file=sys.stderr)
-                return 2
-            return 0
+            raw = sys.argv[1:] if argv is None else argv
+            done = subprocess.run([sys.executable, "-m", "analysis", *raw], capture_output=True,
+                                  text=True)  # relayed, so callers capturing sys.stdout see it
+            print(done.stdout, end="")
+            print(done.stderr, end="", file=sys.stderr)
+            return done.returncode
         if args.command == "data":
             from .data_commands import run as data_command
 
             return data_command(args)
         sweep = load_sweep(args.sweep)
         runs = expand(sweep, args.scale)
+        if args.command == "run" and not args.dry_run:  # runs kept under the sweep's old name
+            adopt_legacy_folders(args.results, runs)
         if args.command == "plan":
             _plan(args, sweep, runs)
             return 0
