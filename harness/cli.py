@@ -95,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _table(rows: list[dict]) -> str:
-    from .inspect_params import format_table  # one table format for every command
+def _rows(rows: list[dict]) -> str:
+    from .text_table import format_table  # one table format for every command
 
     return format_table(rows)
 
@@ -172,7 +172,8 @@ def _dry_run_local(args, runs) -> None:
 
 
 def _params(runs) -> None:
-    from .inspect_params import describe, format_table  # imports torch
+    from .inspect_params import describe  # imports torch
+    from .text_table import format_table
 
     seen = set()
     for run in runs:
@@ -228,28 +229,99 @@ def _plan(args, sweep, runs) -> None:
               "measurement")
 
 
+def _table(argv: list[str] | None) -> int:
+    """`harness table`: reads results, so it lives in analysis/ (which harness never imports:
+    data flows one way); harness only offers the command, with the flags parsed above."""
+    import subprocess
+
+    raw = sys.argv[1:] if argv is None else argv
+    done = subprocess.run([sys.executable, "-m", "analysis", *raw], capture_output=True,
+                          text=True)  # relayed, so callers capturing sys.stdout see it
+    print(done.stdout, end="")
+    print(done.stderr, end="", file=sys.stderr)
+    return done.returncode
+
+
+def _status(args, runs) -> int:
+    from .provenance import stale_note
+    from .status import run_status
+
+    rows = run_status(runs, args.results)
+    print(_rows(rows))
+    if note := stale_note([run_dir(args.results, r) for r in runs], rerun=False):
+        print(note)
+    return 1 if any(r["state"] == "failed" for r in rows) else 0
+
+
+def _submit_or_train(args, sweep, runs) -> int:
+    """`harness run`: the executor, the SLURM profile's checks, then launch."""
+    args.executor = _executor(args)
+    profile = None
+    if args.dry_run and args.executor != "slurm":
+        _dry_run_local(args, runs)
+        return 0
+    if args.executor == "slurm":
+        from .profile import load_profile  # before the heavy imports: errors come at once
+
+        if not args.cluster:
+            raise SweepError("--executor slurm needs --cluster PROFILE "
+                             "(e.g. slurm/profiles/local.yaml)")
+        profile = load_profile(args.cluster)
+        if args.dry_run:
+            _dry_run(args, runs, profile)
+            return 0
+        from .slurm import check_partition
+
+        check_partition(profile, args.cluster)
+    adopt_legacy_folders(args.results, runs)  # runs kept under the sweep's old name
+    return _launch(args, sweep, runs, profile)
+
+
+def _launch(args, sweep, runs, profile) -> int:
+    from .checkpoint import Preempted
+    from .data import DataError
+    from .launch import launch
+
+    meta = {k: sweep.get(k) for k in ("paper", "figure")}
+    try:
+        _check_tokens(sweep, runs, args, profile)
+        done = launch(runs, args.results, meta, args.executor, args.force, args.data_root,
+                      args.checkpoint_every, profile, args.wait, args.micro_batch,
+                      args.rerun_stale)
+    except DataError as e:
+        raise SweepError(f"{args.sweep}: {e}") from None
+    except Preempted as e:
+        print(f"stopped: {e}; run the same command again to resume", file=sys.stderr)
+        return 3
+    except RuntimeError as e:  # submitted runs that failed (--wait)
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # Every write is atomic (temp file + rename): what was there before is intact.
+        print(f"error: disk full writing under {args.results} ({e.strerror}: "
+              f"{e.filename or 'a results file'}); earlier results are intact, "
+              "free space and run the same command to resume", file=sys.stderr)
+        return 1
+    verb = "submitted" if args.executor == "slurm" and not args.wait else "executed"
+    print(f"{sweep['name']} [{args.scale}]: {len(done)} run(s) {verb}, "
+          f"{len(runs) - len(done)} already complete or queued; results in "
+          f"{args.results}/{sweep['name']}/{args.scale}/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "table":
-            # Reads results, so it lives in analysis/ (which harness never imports: data
-            # flows one way); harness only offers the command, with the flags parsed above.
-            import subprocess
-
-            raw = sys.argv[1:] if argv is None else argv
-            done = subprocess.run([sys.executable, "-m", "analysis", *raw], capture_output=True,
-                                  text=True)  # relayed, so callers capturing sys.stdout see it
-            print(done.stdout, end="")
-            print(done.stderr, end="", file=sys.stderr)
-            return done.returncode
+            return _table(argv)
         if args.command == "data":
             from .data_commands import run as data_command
 
             return data_command(args)
         sweep = load_sweep(args.sweep)
         runs = expand(sweep, args.scale)
-        if args.command == "run" and not args.dry_run:  # runs kept under the sweep's old name
-            adopt_legacy_folders(args.results, runs)
         if args.command == "plan":
             _plan(args, sweep, runs)
             return 0
@@ -257,69 +329,14 @@ def main(argv: list[str] | None = None) -> int:
             _params(runs)
             return 0
         if args.command == "status":
-            from .provenance import stale_note
-            from .status import run_status
-
-            rows = run_status(runs, args.results)
-            print(_table(rows))
-            if note := stale_note([run_dir(args.results, r) for r in runs], rerun=False):
-                print(note)
-            return 1 if any(r["state"] == "failed" for r in rows) else 0
+            return _status(args, runs)
         if args.command == "cancel":
             from .status import cancel
 
             jobs = cancel(runs, args.results)
             print(f"cancelled {len(jobs)} job(s): {' '.join(jobs) or '-'}")
             return 0
-        args.executor = _executor(args)
-        profile = None
-        if args.dry_run and args.executor != "slurm":
-            _dry_run_local(args, runs)
-            return 0
-        if args.executor == "slurm":
-            from .profile import load_profile  # before the heavy imports: errors come at once
-
-            if not args.cluster:
-                raise SweepError("--executor slurm needs --cluster PROFILE "
-                                 "(e.g. slurm/profiles/local.yaml)")
-            profile = load_profile(args.cluster)
-            if args.dry_run:
-                _dry_run(args, runs, profile)
-                return 0
-            from .slurm import check_partition
-
-            check_partition(profile, args.cluster)
-        from .checkpoint import Preempted
-        from .data import DataError
-        from .launch import launch
-
-        meta = {k: sweep.get(k) for k in ("paper", "figure")}
-        try:
-            _check_tokens(sweep, runs, args, profile)
-            done = launch(runs, args.results, meta, args.executor, args.force, args.data_root,
-                          args.checkpoint_every, profile, args.wait, args.micro_batch,
-                          args.rerun_stale)
-        except DataError as e:
-            raise SweepError(f"{args.sweep}: {e}") from None
-        except Preempted as e:
-            print(f"stopped: {e}; run the same command again to resume", file=sys.stderr)
-            return 3
-        except RuntimeError as e:  # submitted runs that failed (--wait)
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        except OSError as e:
-            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
-                raise
-            # Every write is atomic (temp file + rename): what was there before is intact.
-            print(f"error: disk full writing under {args.results} ({e.strerror}: "
-                  f"{e.filename or 'a results file'}); earlier results are intact, "
-                  "free space and run the same command to resume", file=sys.stderr)
-            return 1
-        verb = "submitted" if args.executor == "slurm" and not args.wait else "executed"
-        print(f"{sweep['name']} [{args.scale}]: {len(done)} run(s) {verb}, "
-              f"{len(runs) - len(done)} already complete or queued; results in "
-              f"{args.results}/{sweep['name']}/{args.scale}/")
-        return 0
+        return _submit_or_train(args, sweep, runs)
     except SweepError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
