@@ -1,13 +1,12 @@
-"""Chou App. A's simulation: equilibrium against theory, and the simulation sweep kind."""
+"""Chou App. A's simulation (harness/simulate.py): equilibrium against theory, and the
+simulation sweep kind. Fig. 7 drawn from it: tests/analysis/chou2025/test_figure_7.py."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis.chou2025.figure_7 import draw as figure7
 from analysis.theory import steady_norm
-from harness.cli import main
 from harness.simulate import simulate
 from harness.sweep import SimConfig, SweepError, expand
 
@@ -33,13 +32,3 @@ def test_simulation_sweeps_validate_their_own_keys(write_sweep):
     with pytest.raises(SweepError, match="kind.*train, simulation"):
         expand(write_sweep({**sweep, "kind": "magic"}, "d.yaml"), "smoke")
 
-
-def test_figure7_smoke_end_to_end(tmp_path):
-    sweep = "experiments/chou2025/figure-7.yaml"
-    results = tmp_path / "results"
-    assert main(["run", sweep, "--scale", "smoke", "--results", str(results),
-                 "--executor", "inline"]) == 0
-    report = figure7(sweep, "smoke", results, tmp_path / "figures")
-    assert (tmp_path / "figures" / "chou2025-figure-7_smoke.png").is_file()
-    assert set(report["claims"]) >= {"constant_reaches_steady_state",
-                                     "cosine_shrinks_at_the_end"}

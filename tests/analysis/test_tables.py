@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 
 import pandas as pd
 import pytest
@@ -13,10 +12,7 @@ import pytest
 from analysis.load import ResultsError
 from analysis.tables import build, render
 from harness.cli import main
-from harness.launch import write_config
-from harness.metrics import METRICS_SCHEMA, atomic_write_parquet
-from harness.run import DONE
-from harness.sweep import SweepError, expand, run_dir
+from harness.sweep import SweepError, expand
 
 SWEEP = {"name": "tbl", "paper": "chou2025", "figure": "table2", "model": "resnet", "depth": 8,
          "width": 4, "dataset": "synthetic", "optimizer": "sgd", "lr": 0.1, "batch_size": 32,
@@ -32,23 +28,16 @@ PAPER = {"source": "Chou et al. 2025, Table 2", "metric": "eval_accuracy",
                   300: {"sgd": "79.73 ± 0.12"}}}
 
 
-def fake_run(results, run, accuracy, done=True):
-    folder = run_dir(results, run)
-    folder.mkdir(parents=True)
-    write_config(run, folder, {"paper": "chou2025", "figure": "table2"})
-    base = {"lr": run.config.lr, "effective_lr": run.config.lr, "weight_decay": 0.0,
-            "samples_per_s": 100.0}
-    rows = [{**base, "step": 0, "loss": 2.0, "eval_loss": 2.0, "eval_accuracy": 0.1},
-            {**base, "step": 1, "loss": 1.5, "eval_loss": 1 - accuracy,
-             "eval_accuracy": accuracy},
-            {**base, "step": 2, "loss": 1.0}]  # the final value is the last non-null one
-    atomic_write_parquet(rows, METRICS_SCHEMA, folder / "metrics.parquet")
-    if done:
-        (folder / DONE).write_text(json.dumps({"steps": 3, "eval_accuracy": accuracy}))
-    return folder
+def table_run(accuracy, done=True):
+    """fake_run's keywords: three logged steps, the final value is the last non-null one."""
+    return {"steps": [0, 1, 2], "meta": {"paper": "chou2025", "figure": "table2"},
+            "metrics": {"samples_per_s": 100.0, "loss": [2.0, 1.5, 1.0],
+                        "eval_loss": [2.0, 1 - accuracy, None],
+                        "eval_accuracy": [0.1, accuracy, None]},
+            "done": done and {"steps": 3, "eval_accuracy": accuracy}}
 
 
-def populate(path, results, acc, key=lambda c: (int(c.epochs), c.optimizer)):
+def populate(fake_run, path, results, acc, key=lambda c: (int(c.epochs), c.optimizer)):
     """Fake results for every run of the sweep that `acc` lists, by seed index."""
     folders = {}
     for run in expand(path, "smoke"):
@@ -56,14 +45,15 @@ def populate(path, results, acc, key=lambda c: (int(c.epochs), c.optimizer)):
         index = run.config.seed
         if index < len(values):
             value = values[index]
-            folders[run.run_id] = fake_run(results, run, value or 0.0, done=value is not None)
+            folders[run.run_id] = fake_run(results, run,
+                                           **table_run(value or 0.0, done=value is not None))
     return folders
 
 
 @pytest.fixture
-def results(tmp_path, write_sweep):
+def results(tmp_path, write_sweep, fake_run):
     path = write_sweep(SWEEP)
-    populate(path, tmp_path / "results", ACC)
+    populate(fake_run, path, tmp_path / "results", ACC)
     return path, tmp_path / "results"
 
 
@@ -97,10 +87,10 @@ def test_mean_and_sample_std_per_cell(results):
     assert "best" not in text  # no key besides the seed varies inside a cell
 
 
-def test_single_seed_rows_in_steps_and_loss_metric(tmp_path, write_sweep):
+def test_single_seed_rows_in_steps_and_loss_metric(tmp_path, write_sweep, fake_run):
     sweep = {**copy.deepcopy(SWEEP), "steps": 5, "grid": {"optimizer": ["sgd", "adamw"]}}
     path = write_sweep(sweep)
-    populate(path, tmp_path, {"sgd": [0.7], "adamw": [0.55]}, key=lambda c: c.optimizer)
+    populate(fake_run, path, tmp_path, {"sgd": [0.7], "adamw": [0.55]}, key=lambda c: c.optimizer)
     table = build(path, "smoke", tmp_path)
     assert table.rows_key == "steps" and table.rows == ["5"]  # no epochs: rows fall back
     text = render(table)
@@ -109,14 +99,14 @@ def test_single_seed_rows_in_steps_and_loss_metric(tmp_path, write_sweep):
     assert "0.3" in loss and "(%)" not in loss  # not a percentage: 4 significant digits
 
 
-def test_best_setting_per_cell_by_mean(tmp_path, write_sweep):
+def test_best_setting_per_cell_by_mean(tmp_path, write_sweep, fake_run):
     sweep = copy.deepcopy(SWEEP)
     sweep["grid"] = {"epochs": [1], "optimizer": ["sgd", "adamw"], "lr": [0.1, 0.01],
                      "seed": [0, 1]}
     path = write_sweep(sweep)
     acc = {("sgd", 0.1): [0.60, 0.62], ("sgd", 0.01): [0.70, 0.72],
            ("adamw", 0.1): [0.90, 0.80], ("adamw", 0.01): [0.50]}
-    populate(path, tmp_path, acc, key=lambda c: (c.optimizer, c.lr))
+    populate(fake_run, path, tmp_path, acc, key=lambda c: (c.optimizer, c.lr))
     table = build(path, "smoke", tmp_path)
     assert table.cells[("1", "sgd")].setting == "lr=0.01"
     assert table.cells[("1", "sgd")].mean == pytest.approx(71)
@@ -205,9 +195,9 @@ def test_user_errors_exit_2(results, capsys):
     assert code == 2 and f"{path}: lr_typo: unknown key" in err
 
 
-def test_corrupt_parquet_is_an_error_naming_the_file(tmp_path, write_sweep, capsys):
+def test_corrupt_parquet_is_an_error_naming_the_file(tmp_path, write_sweep, fake_run, capsys):
     path = write_sweep(SWEEP)
-    folders = populate(path, tmp_path, ACC)
+    folders = populate(fake_run, path, tmp_path, ACC)
     broken = next(iter(folders.values())) / "metrics.parquet"
     broken.write_bytes(broken.read_bytes()[:40])  # truncated, as by a full disk
     with pytest.raises(ResultsError, match="unreadable Parquet"):

@@ -1,4 +1,4 @@
-"""Theory overlays added to existing figures: Defazio §4.2's ‖x‖_∞ ≈ √(γ/2λ) under AdamW."""
+"""Defazio Fig. 4's theory overlay: §4.2's ‖x‖_∞ ≈ √(γ/2λ) under AdamW (infinity_norms)."""
 
 from __future__ import annotations
 

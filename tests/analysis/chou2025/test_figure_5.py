@@ -1,0 +1,43 @@
+"""Chou Fig. 5: AdamW's weight norm falls at the end while AdamC's holds and tames the gradient
+norm, each claim made to pass and to fail on fake runs (and failed by a diverged side)."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.chou2025 import figure_5 as chou_figure_5
+
+from .conftest import falls, flat, rises
+
+
+@pytest.mark.parametrize("corrected_fall, shown", [(0.05, True), (0.4, False)])
+def test_figure5_claims(norm_runs, tmp_path, corrected_fall, shown):
+    def curves(cfg):  # AdamW's ‖w‖ falls 40 % and its ‖g‖ doubles; AdamC's as given
+        if cfg.optimizer == "adamw":
+            return {"hidden": falls(0.4), "output": flat(), "grad": rises(1.0, 50)}
+        return {"hidden": falls(corrected_fall), "output": flat(),
+                "grad": rises(0.1 if shown else 2.0, 50)}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    claims = report["claims"]
+    assert claims["baseline_weight_norm_falls"]["shown"]
+    assert claims["corrected_keeps_weight_norm"]["shown"] is shown
+    assert claims["corrected_tames_grad_norm"]["shown"] is shown
+    assert "corrected_loss_not_worse" not in claims  # the caption claims norms only
+    assert claims["measured"]["changes_second_half"]["adamw"]["weight"] == pytest.approx(
+        -0.4 * 0.975, abs=0.03)
+
+
+def test_corrected_vs_baseline_passes_nothing_on_a_diverged_side(norm_runs, tmp_path):
+    """AdamC's ‖g‖ turns NaN at step 80 (every tensor): summed as 0 it would "tame" the
+    gradient norm; a diverged side fails every claim it enters."""
+    def curves(cfg):
+        if cfg.optimizer == "adamw":
+            return {"hidden": falls(0.4), "output": flat(), "grad": rises(1.0, 50)}
+        return {"hidden": falls(0.05), "output": flat(),
+                "grad": lambda t: 1.0 if t < 80 else float("nan")}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    claims = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert claims["baseline_weight_norm_falls"]["shown"]
+    assert not claims["corrected_keeps_weight_norm"]["shown"]
+    assert not claims["corrected_tames_grad_norm"]["shown"]

@@ -1,0 +1,40 @@
+"""Chou Fig. 8: AdamC's weight norm does not depend on the betas, made to pass and to fail on
+fake runs (and failed by a run that diverged mid-way)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.chou2025 import figure_8 as chou_figure_8
+
+from .conftest import flat
+
+BETAS = {"optimizer": ["adamc", "adamc"], "momentum": [0.9, 0.99], "beta2": [0.999, 0.99]}
+
+
+@pytest.mark.parametrize("gap, shown", [(0.03, True), (0.2, False)])
+def test_figure8_claim(norm_runs, tmp_path, gap, shown):
+    def curves(cfg):  # the β = 0.99 run's norm is `gap` higher throughout the second half
+        bump = gap if cfg.momentum == 0.99 else 0.0
+        return {"hidden": lambda t: 5.0 * (1 + bump * (t >= 50)), "output": flat(),
+                "grad": flat()}
+    path, results = norm_runs(BETAS, curves)
+    report = chou_figure_8.draw(path, "smoke", results, tmp_path / "fig")
+    assert report["claims"]["weight_norm_independent_of_betas"]["shown"] is shown
+    assert report["claims"]["measured"]["worst_ratio_deviation"] == pytest.approx(
+        gap / (1 + gap), rel=1e-6)
+    assert all(p.endswith(("chou2025-figure-8_smoke.png", "chou2025-figure-8_smoke.pdf"))
+               for p in report["files"])
+
+
+def test_figure8_a_run_that_diverged_mid_way_fails(norm_runs, tmp_path):
+    """Equal norms until step 60, then NaN in the β = 0.99 run: its finite prefix (and a
+    "late" window measured from its last finite step) must not pass."""
+    def curves(cfg):
+        return {"hidden": lambda t: 5.0 if cfg.momentum == 0.9 or t < 60 else float("nan"),
+                "output": flat(), "grad": flat()}
+    path, results = norm_runs(BETAS, curves)
+    report = chou_figure_8.draw(path, "smoke", results, tmp_path / "fig")
+    assert report["claims"]["weight_norm_independent_of_betas"]["shown"] is False
+    assert np.isnan(report["claims"]["measured"]["worst_ratio_deviation"])

@@ -1,0 +1,82 @@
+"""Kosson 2026's fake sweeps, shared by its figures' tests: GPT runs over an lr grid that log
+what each figure reads (the final eval loss, the query direction's relative update, gains)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import CLAIMS_SWEEP
+
+LRS = [0.005, 0.01, 0.02, 0.04]
+QKV = "blocks.{}.attn.qkv.parametrizations.weight.original"
+NAN = float("nan")
+
+
+def parabola(best_lr=0.01):
+    return lambda lr: (np.log2(lr / best_lr)) ** 2
+
+
+def bowl(x, best, width):
+    """A parabola in log2(x): `width` is the excess loss one ×2 step from the optimum."""
+    return width * np.log2(x / best) ** 2
+
+
+@pytest.fixture
+def lr_grid(fake_sweep):
+    """lr_grid(grid, loss_of) -> (sweep, results): CLAIMS_SWEEP over `grid`, each run with
+    one layer and the final eval loss loss_of(config)."""
+
+    def make(grid, loss_of):
+        return fake_sweep({**CLAIMS_SWEEP, "grid": grid}, lambda cfg: {
+            "layers": {"w": {}}, "final": {"eval_loss": loss_of(cfg)}})
+
+    return make
+
+
+def schedule_factor(cfg, t):
+    if cfg.schedule == "linear":
+        return 1 - t / 99
+    return 1.0 if cfg.schedule != "wsd" else min(1.0, (99 - t) / (0.2 * 99))
+
+
+@pytest.fixture
+def ablation_sweep(fake_sweep):
+    """ablation_sweep(grid, loss_of, ratio, folder, **sweep keys) -> (sweep, results): the
+    scheduled lr, a loss curve ending at eval loss loss_of(config) and three normalized
+    layers logged every 2nd step and the last; `ratio(t, lr)` is the query direction's
+    ‖ΔV‖/‖V‖ (every layer's here)."""
+
+    def make(grid, loss_of, ratio=lambda t, lr: 1.7 * lr, folder=None, **extra):
+        def how(cfg):
+            eval_loss = loss_of(cfg)
+
+            def lr(t):
+                return cfg.lr * schedule_factor(cfg, t)
+            layer = {"weight_norm": 4.0, "update_norm": lambda t: 4.0 * ratio(t, lr(t))}
+            return {"steps": [*range(0, 100, 2), 99], "final": {"eval_loss": eval_loss},
+                    "metrics": {"lr": lr, "loss": lambda t: 2.0 + eval_loss - 0.01 * t / 99},
+                    "layers": dict.fromkeys(["embed.weight", QKV.format(0), QKV.format(1)],
+                                            layer)}
+        sweep = {**CLAIMS_SWEEP, "name": "ablations", **extra, "grid": grid}
+        return fake_sweep(sweep, how, folder)
+
+    return make
+
+
+@pytest.fixture
+def gpt_sweep(fake_sweep):
+    """gpt_sweep(sweep keys, loss_of, gains_of) -> (sweep, results): a depth-2 GPT's runs
+    logged every 10th step, the final eval loss loss_of(config); gains_of(config) =
+    {layer: [(value_min, value_max) per logged step]} adds gain layers."""
+
+    def make(sweep, loss_of=lambda cfg: 1.0, gains_of=lambda cfg: None):
+        def how(cfg):
+            gains = {layer: {"kind": "gain", "normalized": False,
+                             "value_min": [lo for lo, _ in extremes],
+                             "value_max": [hi for _, hi in extremes]}
+                     for layer, extremes in (gains_of(cfg) or {}).items()}
+            return {"steps": range(0, 100, 10), "final": {"eval_loss": loss_of(cfg)},
+                    "layers": {QKV.format(1): {}, **gains}}
+        return fake_sweep({**CLAIMS_SWEEP, "name": "ks", "depth": 2, **sweep}, how)
+
+    return make

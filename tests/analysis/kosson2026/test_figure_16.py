@@ -1,0 +1,54 @@
+"""Kosson Fig. 16: the lr transfers across depth under a block-output scale, made to pass and
+to fail on fake runs; the shipped Kosson sweeps expand to their grids."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.kosson2026 import figure_16 as kosson_figure_16
+from harness.sweep import expand, load_sweep
+
+from .conftest import LRS, bowl
+
+
+@pytest.mark.parametrize("moving, sqrt_worse", [(False, False), (True, False), (False, True)])
+def test_figure16_claims(gpt_sweep, tmp_path, moving, sqrt_worse):
+    def loss(cfg):  # 1/L's optimum moves ×4 at depth 6 if `moving`; √ worse at depth 3
+        best = 0.01 * (4 if moving and cfg.depth == 6 and cfg.block_output_scale ==
+                       "inverse_depth" else 1)
+        offset = -0.01 if cfg.block_output_scale == "inverse_sqrt_2depth" else 0.0
+        if sqrt_worse and cfg.depth == 3:
+            offset = -offset
+        return 2.0 + offset + bowl(cfg.lr, best, 0.01)
+    grid = {"depth": [1, 3, 6], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS}
+    path, results = gpt_sweep({"grid": grid}, loss)
+    claims = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert claims["inverse_depth_lr_transfers_across_depth"]["shown"] is not moving
+    assert claims["inverse_sqrt_2depth_lr_transfers_across_depth"]["shown"]
+    assert claims["sqrt_scale_no_worse"]["shown"] is not sqrt_worse
+    assert claims["measured"]["sqrt_worse_at_depths"] == ([3] if sqrt_worse else [])
+    assert claims["optima_inside_the_lr_grid"]["shown"] is not moving  # 0.04: the edge
+
+
+def test_figure16_a_depth_where_both_scales_diverged_fails(gpt_sweep, tmp_path):
+    def loss(cfg):
+        if cfg.depth == 3:
+            return float("nan")
+        offset = -0.01 if cfg.block_output_scale == "inverse_sqrt_2depth" else 0.0
+        return 2.0 + offset + bowl(cfg.lr, 0.01, 0.01)
+    grid = {"depth": [1, 3, 6], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS}
+    path, results = gpt_sweep({"grid": grid}, loss)
+    claims = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert not claims["sqrt_scale_no_worse"]["shown"]  # inf > inf is False: not a pass
+    assert claims["measured"]["diverged_at_depths"] == [3]
+    for alpha in kosson_figure_16.ALPHAS:  # depth 3's "optimum" would be the first lr
+        assert not claims[f"{alpha}_lr_transfers_across_depth"]["shown"]
+
+
+def test_shipped_sweeps_expand_with_their_grids():
+    mini = {f: expand(f"experiments/kosson2026/figure-{f}.yaml", "mini") for f in
+            (12, 14, 16, 18)}
+    assert len(mini[12]) == 15 and len(mini[14]) == 24 and len(mini[16]) == 24
+    assert {r.config.block_output_scale for r in mini[16]} == set(kosson_figure_16.ALPHAS)
+    assert 2 not in {r.config.depth for r in mini[16]}  # there 1/L = √(1/(2L))
+    assert load_sweep("experiments/kosson2026/figure-12.yaml")["figure"] == "12"

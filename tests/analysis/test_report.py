@@ -1,0 +1,21 @@
+"""analysis/report.py: the report lists every artifact, says which were not run, and draws
+those that need no runs."""
+
+from __future__ import annotations
+
+from analysis.artifacts import discover
+from analysis.report import artifact_rows, write_report
+
+
+def test_report_lists_every_artifact_and_says_not_run(tmp_path):
+    md, page, entries = write_report("smoke", str(tmp_path / "empty"))
+    computed = {a.name for a in discover() if a.sweep_file is None}
+    assert computed == {"kosson2026-figure-2"}  # exact arithmetic: drawn and checked without runs
+    assert all(e["status"] == "not run" for n, e in entries.items() if n not in computed)
+    assert entries["kosson2026-figure-2"]["status"] == "shown"
+    text = md.read_text()
+    for name in entries:
+        assert f"## {name}" in text
+    assert page.read_text().startswith("<!doctype html>")
+    rows = artifact_rows(with_estimate=False)
+    assert {r["artifact"] for r in rows} >= set(entries)
