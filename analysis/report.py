@@ -63,7 +63,10 @@ def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> 
         return {"status": "not run", "detail": str(e), "claims": {}, "files": []}
     claims = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     status = report.get("status") or ("shown" if all(claims.values()) else "not shown")
-    detail = report.get("markdown") or "\n".join(report["verdicts"])  # tables: as Markdown
+    if not all(report.get("premises", {}).values()):  # the claim could not be judged
+        status = "not shown (premise not met)"
+    detail = report.get("markdown") or "\n".join(
+        ([f"paper: {report['quote']}"] if report.get("quote") else []) + report["verdicts"])
     return {"status": status, "detail": detail, "claims": claims,
             "files": report["files"]}
 

@@ -32,15 +32,26 @@ def verdict(shown: bool, text: str) -> str:
     return f"{'SHOWN    ' if shown else 'NOT SHOWN'}  {text}"
 
 
+def premise(met: bool, text: str) -> str:
+    """One line of what a claim needs before it can be judged (e.g. the model learns)."""
+    return f"{'PREMISE MET    ' if met else 'PREMISE NOT MET'}  {text}"
+
+
 def finish(fig, stem: str, verdicts: list[str], shown: dict, measured: dict, out_dir,
-           text_y: float = -0.06) -> dict:
+           text_y: float = -0.06, premises: dict | None = None, quote: str = "") -> dict:
     """Every draw function's ending: the verdicts under the figure, PNG + PDF saved as
-    `stem`, and the report `{"claims", "verdicts", "files"}` that `make report` reads."""
+    `stem`, and the report `{"claims", "verdicts", "files"}` that `make report` reads (with
+    `premises` {name: met} and the paper's `quote` where the figure states them)."""
     fig.text(0.01, text_y, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
     paths = save(fig, out_dir, stem)
     claims = {k: {"shown": bool(v)} for k, v in shown.items()}
     claims["measured"] = measured
-    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+    report = {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+    if premises is not None:
+        report["premises"] = {k: bool(v) for k, v in premises.items()}
+    if quote:
+        report["quote"] = quote
+    return report
 
 
 def all_finite(*values) -> bool:
