@@ -10,7 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SMOKE_SWEEP
 
-from analysis import defazio2025
+from analysis.defazio2025 import figure_3 as defazio_figure_3
+from analysis.defazio2025 import figure_4 as defazio_figure_4
+from analysis.defazio2025 import figure_5 as defazio_figure_5
 from harness.cli import main
 from harness.metrics import LAYERS_SCHEMA, METRICS_SCHEMA
 from harness.sweep import expand, run_dir
@@ -81,34 +83,34 @@ def test_local_executor_runs_through_submitit(write_sweep, tmp_path):
 
 def _smoke_figure(tmp_path, number: int, draw) -> dict:
     """Run a shipped sweep at smoke scale, draw its figure; returns the claims report."""
-    sweep = f"experiments/defazio2025/figure{number}.yaml"
+    sweep = f"experiments/defazio2025/figure-{number}.yaml"
     results = tmp_path / "results"
     assert main(["run", sweep, "--scale", "smoke", "--results", str(results),
                  "--executor", "inline"]) == 0
     report = draw(sweep, "smoke", results, tmp_path / "figures")
-    assert (tmp_path / "figures" / f"defazio2025_fig{number}_smoke.png").stat().st_size > 10_000
-    assert (tmp_path / "figures" / f"defazio2025_fig{number}_smoke.pdf").is_file()
+    assert (tmp_path / "figures" / f"defazio2025-figure-{number}_smoke.png").stat().st_size > 10_000
+    assert (tmp_path / "figures" / f"defazio2025-figure-{number}_smoke.pdf").is_file()
     return report
 
 
 def test_smoke_results_draw_a_figure(tmp_path):
-    report = _smoke_figure(tmp_path, 3, defazio2025.figure3)
+    report = _smoke_figure(tmp_path, 3, defazio_figure_3.draw)
     assert set(report["claims"]) == {"burn_in", "tracking", "tail_blowup"}
 
 
 def test_figure4_smoke_compares_adamw_and_adamc(tmp_path):
-    report = _smoke_figure(tmp_path, 4, defazio2025.figure4)
+    report = _smoke_figure(tmp_path, 4, defazio_figure_4.draw)
     assert {"baseline_weight_norm_falls", "corrected_keeps_weight_norm"} <= set(report["claims"])
     assert set(report["claims"]["measured"]["final_train_loss"]) == {"adamw", "adamc"}
 
 
 def test_figure5_smoke_averages_seeds_per_optimizer(tmp_path):
-    report = _smoke_figure(tmp_path, 5, defazio2025.figure5)
+    report = _smoke_figure(tmp_path, 5, defazio_figure_5.draw)
     assert set(report["claims"]["measured"]["final_train_loss"]) == {"sgd", "sgdc"}
-    from analysis.compare import _best_per_optimizer
     from analysis.load import load_runs
+    from analysis.seeds import best_per_optimizer
 
-    best = _best_per_optimizer(load_runs("experiments/defazio2025/figure5.yaml", "smoke",
+    best = best_per_optimizer(load_runs("experiments/defazio2025/figure-5.yaml", "smoke",
                                          tmp_path / "results"))
     assert {name: len(group) for name, group in best.items()} == {"sgd": 2, "sgdc": 2}
 
