@@ -29,6 +29,10 @@ REPO = Path(__file__).resolve().parents[1]
 TRAINING_CODE = ("harness/run.py", "harness/optim", "harness/models", "harness/data",
                  "harness/sweep.py", "harness/yamlfile.py", "harness/checkpoint.py",
                  "harness/distributed.py", "harness/metrics.py", "harness/simulate.py")
+# Inside TRAINING_CODE but run by tests only (the float64 references): editing them changes
+# no run, so it must not mark every run stale.
+NOT_TRAINING = ("harness/optim/reference.py",)
+PATHSPEC = (*TRAINING_CODE, *(f":(exclude){path}" for path in NOT_TRAINING))
 VERSIONED = ("torch", "torchvision", "timm", "numpy")
 SLURM_IDS = {"job_id": "SLURM_JOB_ID", "array_job_id": "SLURM_ARRAY_JOB_ID",
              "array_task_id": "SLURM_ARRAY_TASK_ID", "restart_count": "SLURM_RESTART_COUNT"}
@@ -78,8 +82,8 @@ def training_code(root: Path = REPO) -> dict:
     changes there), training_hash (their content)}; the git fields are None without git."""
     commit = dirty = None
     if _is_own_repo(root):
-        commit = _git(root, "log", "-1", "--format=%H", "--", *TRAINING_CODE) or None
-        status = _git(root, "status", "--porcelain", "--", *TRAINING_CODE)
+        commit = _git(root, "log", "-1", "--format=%H", "--", *PATHSPEC) or None
+        status = _git(root, "status", "--porcelain", "--", *PATHSPEC)
         dirty = None if status is None else bool(status)
     return {"training_commit": commit, "training_dirty": dirty,
             "training_hash": training_hash(root)}
@@ -92,7 +96,8 @@ def training_hash(root: Path = REPO) -> str:
         path = Path(root) / entry
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
-            if "__pycache__" in file.parts or file.suffix == ".pyc":
+            if ("__pycache__" in file.parts or file.suffix == ".pyc"
+                    or file.relative_to(root).as_posix() in NOT_TRAINING):
                 continue
             digest.update(file.relative_to(root).as_posix().encode() + b"\0")
             digest.update(file.read_bytes() if file.is_file() else b"(missing)")

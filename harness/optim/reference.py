@@ -150,3 +150,35 @@ def muon_md_reference(v0, grads, lrs, mu, factor=1.0):
         step = lr * factor * v.norm() * u / u.norm()
         v = radius * (v - step) / (v - step).norm()
     return v
+
+
+def md_sphere_reference(v0, grads, lrs, sphere, base, factor=1.0, b1=0.9, b2=0.999, eps=1e-8,
+                     mu=0.95):
+    """Spec §Update on Kosson Fig. 4's spheres, one vector at a time: every row (sphere "row"),
+    column ("col") or the whole matrix ("frobenius") steps by relative size lr·factor along
+    the Adam (base "adam") or Muon (NS5 of the Nesterov momentum) proposal and goes back to its
+    own initial norm. Returns (V, the radii)."""
+    def pieces(x):  # list of views, one per constrained vector
+        if sphere == "row":
+            return [x[i] for i in range(x.shape[0])]
+        if sphere == "col":
+            return [x[:, j] for j in range(x.shape[1])]
+        return [x]
+    v = v0.clone()
+    radii = [float(torch.sqrt((piece**2).sum())) for piece in pieces(v)]
+    m, s, buf = torch.zeros_like(v), torch.zeros_like(v), torch.zeros_like(v)
+    for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
+        if base == "adam":
+            m = b1 * m + (1 - b1) * g
+            s = b2 * s + (1 - b2) * g * g
+            u = (m / (1 - b1**t)) / (torch.sqrt(s / (1 - b2**t)) + eps)
+        else:
+            buf = mu * buf + (1 - mu) * g
+            u = ns5_reference(g + mu * (buf - g))
+        new = v.clone()
+        for vp, up, newp, radius in zip(pieces(v), pieces(u), pieces(new), radii):
+            step = lr * factor * torch.sqrt((vp**2).sum()) * up / torch.sqrt((up**2).sum())
+            moved = vp - step
+            newp.copy_(radius * moved / torch.sqrt((moved**2).sum()))
+        v = new
+    return v, radii
