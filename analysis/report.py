@@ -65,9 +65,9 @@ def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> 
     status = report.get("status") or ("shown" if all(claims.values()) else "not shown")
     if not all(report.get("premises", {}).values()):  # the claim could not be judged
         status = "not shown (premise not met)"
-    detail = report.get("markdown") or "\n".join(
-        ([f"paper: {report['quote']}"] if report.get("quote") else []) + report["verdicts"])
+    detail = report.get("markdown") or "\n".join(report["verdicts"])
     return {"status": status, "detail": detail, "claims": claims,
+            "quote": getattr(artifact.module, "QUOTE", ""),  # the paper's words checked
             "files": report["files"]}
 
 
@@ -86,6 +86,9 @@ def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
     for name, e in entries.items():
         md += ["", f"## {name}: {e['status']} (make {name})", ""]
         html_parts.append(f"<h2>{html.escape(name)}: {html.escape(e['status'])}</h2>")
+        if e.get("quote"):  # what the paper says, before what we measured
+            md += [f"> {e['quote']}", ""]
+            html_parts.append(f"<blockquote>{html.escape(e['quote'])}</blockquote>")
         if e["detail"]:
             md += (["```", e["detail"], "```"] if not e["detail"].startswith("**")
                    else [e["detail"]])

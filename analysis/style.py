@@ -38,10 +38,10 @@ def premise(met: bool, text: str) -> str:
 
 
 def finish(fig, stem: str, verdicts: list[str], shown: dict, measured: dict, out_dir,
-           text_y: float = -0.06, premises: dict | None = None, quote: str = "") -> dict:
+           text_y: float = -0.06, premises: dict | None = None) -> dict:
     """Every draw function's ending: the verdicts under the figure, PNG + PDF saved as
     `stem`, and the report `{"claims", "verdicts", "files"}` that `make report` reads (with
-    `premises` {name: met} and the paper's `quote` where the figure states them)."""
+    `premises` {name: met} where the figure checks what its claims need first)."""
     fig.text(0.01, text_y, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
     paths = save(fig, out_dir, stem)
     claims = {k: {"shown": bool(v)} for k, v in shown.items()}
@@ -49,8 +49,6 @@ def finish(fig, stem: str, verdicts: list[str], shown: dict, measured: dict, out
     report = {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
     if premises is not None:
         report["premises"] = {k: bool(v) for k, v in premises.items()}
-    if quote:
-        report["quote"] = quote
     return report
 
 

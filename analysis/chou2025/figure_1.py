@@ -100,4 +100,4 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
                 "final_eval_accuracy": {"adamw": base["accuracy"],
                                         "renormalized_adamw": renorm["accuracy"]}}
     return style.finish(fig, f"chou2025-figure-1_{scale}", verdicts, shown, measured, out_dir,
-                        text_y=-0.12, premises=premises, quote=QUOTE)
+                        text_y=-0.12, premises=premises)

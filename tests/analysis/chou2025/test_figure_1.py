@@ -45,7 +45,7 @@ def test_figure1_is_an_equivalence(fake_sweep, tmp_path, change, claim):
     shown = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     assert {k for k, v in shown.items() if not v} == ({claim} if claim else set())
     assert report["premises"] == {"learns_early": True}
-    assert "negligible differences" in report["quote"]
+    assert "negligible differences" in chou_figure_1.QUOTE
 
 
 def test_a_model_that_does_not_learn_is_not_judged(fake_sweep, tmp_path):
@@ -55,4 +55,4 @@ def test_a_model_that_does_not_learn_is_not_judged(fake_sweep, tmp_path):
     artifact = SimpleNamespace(module=chou_figure_1, sweep_file=str(path))
     entry = artifact_claims(artifact, "smoke", str(results), tmp_path / "r")
     assert entry["status"] == "not shown (premise not met)"
-    assert entry["detail"].startswith("paper: Fig. 1:")
+    assert entry["quote"] == chou_figure_1.QUOTE
