@@ -25,7 +25,7 @@ def test_figure16_claims(gpt_sweep, tmp_path, moving, sqrt_worse):
     claims = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["inverse_depth_lr_transfers_across_depth"]["shown"] is not moving
     assert claims["inverse_sqrt_2depth_lr_transfers_across_depth"]["shown"]
-    assert claims["sqrt_scale_no_worse"]["shown"] is not sqrt_worse
+    assert claims["sqrt_scale_improves"]["shown"] is not sqrt_worse
     assert claims["measured"]["sqrt_worse_at_depths"] == ([3] if sqrt_worse else [])
     assert claims["optima_inside_the_lr_grid"]["shown"] is not moving  # 0.04: the edge
 
@@ -39,7 +39,7 @@ def test_figure16_a_depth_where_both_scales_diverged_fails(gpt_sweep, tmp_path):
     grid = {"depth": [1, 3, 6], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS}
     path, results = gpt_sweep({"grid": grid}, loss)
     claims = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")["claims"]
-    assert not claims["sqrt_scale_no_worse"]["shown"]  # inf > inf is False: not a pass
+    assert not claims["sqrt_scale_improves"]["shown"]  # inf > inf is False: not a pass
     assert claims["measured"]["diverged_at_depths"] == [3]
     for alpha in kosson_figure_16.ALPHAS:  # depth 3's "optimum" would be the first lr
         assert not claims[f"{alpha}_lr_transfers_across_depth"]["shown"]
@@ -52,3 +52,13 @@ def test_shipped_sweeps_expand_with_their_grids():
     assert {r.config.block_output_scale for r in mini[16]} == set(kosson_figure_16.ALPHAS)
     assert 2 not in {r.config.depth for r in mini[16]}  # there 1/L = √(1/(2L))
     assert load_sweep("experiments/kosson2026/figure-12.yaml")["figure"] == "12"
+
+
+def test_figure16_a_tie_is_not_an_improvement(gpt_sweep, tmp_path):
+    """Fig. 16: "a small but consistent loss improvement" for √(1/(2L)): equal losses fail."""
+    grid = {"depth": [1, 3], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS}
+    path, results = gpt_sweep({"grid": grid}, lambda cfg: 2.0 + bowl(cfg.lr, 0.01, 0.01))
+    claims = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert not claims["sqrt_scale_improves"]["shown"]
+    assert claims["measured"]["sqrt_worse_at_depths"] == [1, 3]
+
