@@ -41,3 +41,17 @@ def test_corrected_vs_baseline_passes_nothing_on_a_diverged_side(norm_runs, tmp_
     assert claims["baseline_weight_norm_falls"]["shown"]
     assert not claims["corrected_keeps_weight_norm"]["shown"]
     assert not claims["corrected_tames_grad_norm"]["shown"]
+
+
+def test_a_corrected_norm_that_grows_is_not_steadier(norm_runs, tmp_path):
+    """"More stable" both ways: AdamC's ‖w‖ rising 40 % while AdamW's falls 40 % is not
+    keeping the norm (it passed when only a fall counted)."""
+    def curves(cfg):
+        if cfg.optimizer == "adamw":
+            return {"hidden": falls(0.4), "output": flat(), "grad": rises(1.0, 50)}
+        return {"hidden": falls(-0.4), "output": flat(), "grad": rises(0.1, 50)}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    claims = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert claims["baseline_weight_norm_falls"]["shown"]
+    assert not claims["corrected_keeps_weight_norm"]["shown"]
+    assert claims["measured"]["changes_second_half"]["adamc"]["weight"] > 0.35
