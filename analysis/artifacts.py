@@ -21,8 +21,6 @@ MODULE_NAME = re.compile(r"(figure|table)_(\d+)")
 
 
 @dataclass(frozen=True)
-
-
 class Artifact:
     paper: str
     kind: str  # figure | table

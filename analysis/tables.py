@@ -67,8 +67,6 @@ def _keys(spec: str) -> tuple[str, ...]:
 
 
 @dataclass
-
-
 class Cell:
     values: list[float] = field(default_factory=list)  # finals of complete seeds, as shown
     expected: int = 0
@@ -84,8 +82,6 @@ class Cell:
 
 
 @dataclass
-
-
 class Table:
     sweep: str
     scale: str
@@ -306,9 +302,10 @@ def table_command(args) -> str:
     return render(table, args.format, args.compare_paper)
 
 
-def draw_table(sweep_file, scale: str, results, out_dir) -> dict:
+def draw_table(sweep_file, scale: str, results, out_dir, claims=None) -> dict:
     """A paper table as an artifact: the sweep file's layout beside the paper's numbers,
-    printed and written as Markdown to OUT/<name>_<scale>.md. Tables check no claims."""
+    printed and written as Markdown to OUT/<name>_<scale>.md. `claims(table)` -> (shown,
+    verdict lines, measured) where the paper states one about the table."""
     table = build(sweep_file, scale, results)
     done = sum(bool(c.values) for c in table.cells.values())
     if not done:
@@ -316,7 +313,17 @@ def draw_table(sweep_file, scale: str, results, out_dir) -> dict:
                            f"{results}/; run: harness run {sweep_file} --scale {scale}")
     path = Path(out_dir) / f"{table.sweep}_{scale}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    markdown = render(table, "md", compare=True)
+    compare = bool(table.source)  # the paper's numbers beside ours, where the sweep has them
+    markdown = render(table, "md", compare)
     path.write_text(markdown + "\n")
-    return {"claims": {}, "verdicts": [render(table, "text", compare=True)], "files": [str(path)],
-            "status": f"table ({done}/{len(table.cells)} cells)", "markdown": markdown}
+    report = {"claims": {}, "verdicts": [render(table, "text", compare)],
+              "files": [str(path)], "markdown": markdown,
+              "status": f"table ({done}/{len(table.cells)} cells)"}
+    if claims is not None:
+        shown, verdicts, measured = claims(table)
+        report["claims"] = {k: {"shown": bool(v)} for k, v in shown.items()}
+        report["claims"]["measured"] = measured
+        report["verdicts"] = verdicts + report["verdicts"]
+        report["markdown"] = "\n".join(verdicts) + "\n\n" + markdown
+        del report["status"]  # judged like a figure: shown / not shown
+    return report
