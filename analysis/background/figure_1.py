@@ -12,6 +12,15 @@ from analysis.load import load_runs
 from analysis.style import all_finite, verdict
 
 PAPER = "Background"
+# The √(ηλ) scaling of ‖Δw‖/‖w‖ that one claim checks is in no sentence of the file.
+QUOTE = ("§ Empirical Phenomena in Training Dynamics, Zhang et al. (2019): “if one holds η · λ "
+         "constant, increasing η while decreasing λ (or vice versa) leads to similar outcomes, "
+         "both in final loss and in weight norms. … when ηλ is fixed, models converge to "
+         "essentially the same performance while the weight norm in each layer scales "
+         "approximately ∝ √(η/λ)” / § Weight Decay as Effective Learning Rate, Li, Lyu & Arora "
+         "(2020): “training reaches an equilibrium that depends only on this intrinsic LR … at "
+         "equilibrium the weight norm is set by ηλ, which directly controls the effective step "
+         "size of parameter direction changes”")
 
 # Thresholds fixed before our runs. "Same equilibrium": per-layer ratios within 15 % of
 # theory (the tolerance of Defazio's Fig. 2 check) over the last 30 % of the run.

@@ -15,6 +15,10 @@ from analysis.momentum import (
 )
 from analysis.style import verdict
 
+QUOTE = ("App. C.2: “the correct effective learning rate is too low and the models underperform.” "
+         "/ Fig. 10 caption: “The correct effective learning rate is too low for these "
+         "experiments and delayed decay ends up beneficial.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """The erroneous schedule from α = 0.02 (γ set so γ'_eff equals the α = 0.1 baseline's):

@@ -19,6 +19,14 @@ from analysis.momentum import (
 )
 from analysis.style import all_finite, verdict
 
+QUOTE = ("App. C.3: “the top-1 val. accuracy rises early at the beginning but soon plateaus while "
+         "the weight and gradient norms are kept stable with ScionC. γ scheduling alone is "
+         "insufficient to keep weight and gradient norms stable, so they end up swinging "
+         "drastically for Experiment 3. Interestingly, it eventually converges to higher "
+         "accuracy” / Fig. 11 caption: “Properly scaled and adaptive weight decay results in "
+         "stable weight and gradient norms, while the learning rate scaling λ∝γ alone turns out "
+         "to be insufficient.”")
+
 EARLY = 0.25  # Fig. 11 "rises early at the beginning": evals in the first quarter
 
 # Fig. 11, post-warmup max/min (swing) of the EMA'd norms. ‖w‖ is judged on its own: ScionC

@@ -12,6 +12,9 @@ from analysis.seeds import seed_groups
 from analysis.style import verdict
 
 PAPER = "Chou et al. 2025"
+QUOTE = ("Fig. 12 caption: “The behavior of the Sign norm is qualitatively different from the "
+         "others: It continues to increase towards the end of the cosine learning rate decay if "
+         "we apply the λ∝γ correction but remains stable if not corrected.”")
 
 # Fig. 12, over the last quarter of the run (windows at 75–80 % and 95–100 %): the corrected
 # output layer's norm "continues to increase" (> +5 %); uncorrected it "remains stable"

@@ -8,6 +8,8 @@ from analysis.corrected import corrected_vs_baseline
 from analysis.theory import scion_theory
 
 PAPER = "Chou et al. 2025"
+QUOTE = ("Fig. 13 caption: “Scion (λ=0.0004, upper) vs. ScionC (constant … , lower). λ∝γ scaling "
+         "of ScionC results in more stable weight and gradient norms.”")
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:

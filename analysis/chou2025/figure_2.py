@@ -13,6 +13,10 @@ from analysis.load import load_runs
 from analysis.style import verdict
 
 PAPER = "Chou et al. 2025"
+QUOTE = ("Fig. 2 caption: “The optimal learning rate γ increases with momentum α while the "
+         "optimal effective momentum γeff is within a factor of 2 across the momentum values” / "
+         "§2.2: “Indeed, the optimal effective learning rate γeff transfers better across "
+         "different momentum values than the optimal learning rate γ (Fig. 2).”")
 
 GAMMA_EFF_FACTOR = 2.0  # "the optimal γ_eff is within a factor of 2 across the momenta"
 

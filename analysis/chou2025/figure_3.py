@@ -16,6 +16,11 @@ from analysis.momentum import (
 )
 from analysis.style import all_finite, verdict
 
+QUOTE = ("Fig. 3 caption: “For the momentum scheduling experiments α increases from … s.t. the "
+         "effective learning rate γeff matches that of the cosine learning rate baseline until "
+         "αmax is reached. The models converge to the same top-1 val. accuracy up till αmax=0.5 "
+         "where the weight norm approximation starts to break down.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """Cosine lr decay vs momentum scheduling that matches its γ_eff: same final top-1 up to

@@ -8,6 +8,9 @@ from analysis.corrected import corrected_vs_baseline
 from analysis.theory import scion_theory
 
 PAPER = "Chou et al. 2025"
+QUOTE = ("Fig. 6 caption: “Scion (upper) vs. ScionC (cosine, lower). λ∝γ scaling of ScionC "
+         "results in more stable weight and gradient norms.” / §3.2: “the model does not benefit "
+         "from the terminal weight norm suppression of uncorrected weight decay as … (Fig. 6)”")
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:

@@ -12,6 +12,9 @@ from analysis.style import verdict
 from analysis.theory import steady_norm
 
 PAPER = "Chou et al. 2025"
+QUOTE = ("Fig. 7 caption: “so the expected … norm of the vector is … if we keep the learning rate "
+         "constant (upper) as expected. If we apply cosine learning rate decay (lower), weight "
+         "norm decreases towards the end.”")
 
 FIG7_TOLERANCE = 0.05  # constant lr: final norm vs the steady state
 

@@ -11,6 +11,9 @@ from analysis.seeds import seed_groups
 from analysis.style import verdict
 
 PAPER = "Chou et al. 2025"
+QUOTE = ("Fig. 8 caption: “Changing the beta values has almost no effects on the weight norm.” / "
+         "App. B: “As predicted, changing betas has no effect on the weight decay and "
+         "steady-state norm.”")
 
 # Fig. 8, "changing the beta values has almost no effects on the weight norm": the two ‖w‖
 # curves stay within 10 % of each other after the first 10 % of the run.

@@ -15,6 +15,10 @@ from analysis.momentum import (
 )
 from analysis.style import verdict
 
+QUOTE = ("Fig. 9 caption: “Training a ViT-S/16 with momentum scheduling that erroneously matches "
+         "… of the cosine learning rate baseline. Delayed decay of the correct effective learning "
+         "rate … results in lower top-1 val. accuracy until the very end.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """Matching γ'_eff = γ(2−α)/α instead: the correct γ_eff decays later than the cosine

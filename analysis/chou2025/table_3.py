@@ -7,4 +7,7 @@ the sweep file); `harness table` prints other layouts.
 
 from analysis.tables import draw_table as draw
 
+QUOTE = ("Table 3 caption: “ImageNet-1k top-1 val. accuracy (original label) of simple ViT-S/16 "
+         "trained with Scion and various training budget, weight decay coefficient λ sweep.”")
+
 __all__ = ["draw"]

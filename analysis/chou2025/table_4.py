@@ -7,4 +7,8 @@ the sweep file); `harness table` prints other layouts.
 
 from analysis.tables import draw_table as draw
 
+QUOTE = ("Table 4 caption: “ImageNet-1k top-1 val. accuracy (original label) of simple ViT-S/16 "
+         "trained with ScionC (constant) and various training budget, steady-state norm squared … "
+         "sweep.”")
+
 __all__ = ["draw"]

@@ -13,6 +13,10 @@ from analysis.style import verdict
 
 PAPER = "Defazio et al. 2025"
 SWEEP = "defazio2025-figure-4"  # the sweep it draws from
+QUOTE = ("Fig. 1 caption: “A 120M parameter LLM training run on FineWeb-Edu, showing the behavior "
+         "where the gradient norm more than doubles towards the end of training.” / §6: “The "
+         "correction largely removes the increase in the gradient norm during the second half of "
+         "training.”")
 
 
 UPTICK_FACTOR = 2.0  # "the gradient norm more than doubles": > 2× its post-burn-in minimum

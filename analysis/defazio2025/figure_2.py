@@ -6,6 +6,11 @@ from analysis.equilibrium import draw_ratios, window_deviation
 from analysis.load import load_runs
 from analysis.style import verdict
 
+QUOTE = ("Fig. 2 caption: “Gradient-to-weight ratios converge towards a steady equilibrium when "
+         "training without a learning rate schedule.” / §3: “These ratios quickly converge "
+         "towards the steady-state predicted by the theory, and continue at that value for the "
+         "remainder of the optimization process.”")
+
 # Acceptance thresholds for the claims (the issue's, not the paper's constants).
 FIG2_TOLERANCE = 0.15  # median |measured/theory − 1| over the last 30 %
 

@@ -8,6 +8,11 @@ from analysis.equilibrium import draw_ratios, smoothed_ratio, window_deviation
 from analysis.load import load_runs
 from analysis.style import verdict
 
+QUOTE = ("§3.1: “The behavior can be characterized by three stages: Burn-in phase Where ratios "
+         "rapidly approach the steady-state value Stationary steady-state Where ratios closely "
+         "track the steady-state Tail blow-up Near the end, both the steady-state prediction and "
+         "the actual ratios increase rapidly”")
+
 FIG3_TRACKING_TOLERANCE = 0.25  # median |measured/theory − 1| while the ratio tracks theory
 
 FIG3_BLOWUP_FACTOR = 1.5  # ratio at the end vs mid-run

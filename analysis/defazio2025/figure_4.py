@@ -14,6 +14,12 @@ from analysis.seeds import best_per_optimizer
 from analysis.style import verdict
 
 PAPER = "Defazio et al. 2025"
+QUOTE = ("§6 (Fig. 4): “The AdamC correction results in a significant change to the shape of the "
+         "loss curve, resulting in notably lower loss values. The correction largely removes the "
+         "increase in the gradient norm during the second half of training. The effect of the "
+         "correction on the weight norms is particularly clear; AdamW results in rapidly "
+         "decreasing weight norm whereas AdamC is far more stable.” / §4.2: “So AdamW can be "
+         "interpreted as balancing the layer-wise infinity norms of the weights”")
 
 # §4.2 derives ‖x‖_∞ ≈ √(γ/2λ) from a Hölder upper bound and calls it non-rigorous: the check
 # asks for the right size (median over layers within 2× of it) while γ is high (25–75 %).

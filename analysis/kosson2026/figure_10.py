@@ -7,6 +7,10 @@ from __future__ import annotations
 from analysis.ablations import ablation_figure
 from analysis.style import all_finite
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 10: “Decoupling and fixing weight norms removes the "
+         "need for warmup, and dropping it improves the loss … (Left) LR sweep with and without "
+         "warmup on the 181M model, showing dropping warmup improves the loss.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """No warmup vs warmup under MD: "dropping it improves the loss" (a tie is not that)."""

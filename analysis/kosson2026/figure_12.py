@@ -15,6 +15,10 @@ from analysis.load import ResultsError, load_runs
 from analysis.lr_sweeps import edge_optima, sweep_plot, sweep_table
 from analysis.style import verdict
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 12: “The matrix learning rate is the most important "
+         "hyperparameter worth sweeping per method: the loss is broad in the other groups and "
+         "essentially flat in the gains LR over more than an order of magnitude.”")
+
 # Fig. 12 "essentially flat in the gains LR over more than an order of magnitude": a contiguous
 # gains-lr range around the best, spanning > 10×, with every loss within 1 % of the best.
 FLAT_TOLERANCE = 0.01

@@ -9,6 +9,10 @@ from analysis.load import ResultsError, load_runs
 from analysis.lr_sweeps import edge_optima, sweep_plot, sweep_table
 from analysis.style import all_finite, verdict
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 14: “the choice still matters: the unit-RMS-norm … "
+         "and shape-scaling … factors are best and nearly identical, while the RMS-matching "
+         "factor is noticeably worse.”")
+
 # Fig. 14 "best and nearly identical [...] RMS-matching noticeably worse": the two √ factors'
 # best losses within 0.5 % of each other, RMS-matching's more than 0.5 % above the better one.
 NEARLY_IDENTICAL = 0.005

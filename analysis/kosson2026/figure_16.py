@@ -16,6 +16,9 @@ from analysis.lr_sweeps import (
 )
 from analysis.style import all_finite, verdict
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 16: “Both block-output scales transfer the matrix LR "
+         "across depth; the softer α = … gives a small but consistent loss improvement”")
+
 ALPHAS = {"inverse_depth": "α = 1/L", "inverse_sqrt_2depth": "α = √(1/(2L))"}
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 from analysis.ablations import ablation_figure, need_groups
 from analysis.style import all_finite
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 17: “A higher-rank gain improves over no gains but "
+         "does not beat the simpler row-and-column gain, which remains our default.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """A rank-4 gain Γ = 1 + A·Bᵀ: better than no gains, not better than row+column gains."""

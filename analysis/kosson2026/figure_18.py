@@ -13,6 +13,8 @@ from analysis.load import ResultsError, load_runs
 from analysis.style import verdict
 
 PAPER = "Kosson et al. 2026"
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 18: “Across all three projections, the learned gains "
+         "spread over more than an order of magnitude during training.”")
 
 # Fig. 18 "spread over more than an order of magnitude": largest / smallest gain > 10.
 SPREAD = 10.0

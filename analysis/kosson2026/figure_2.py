@@ -12,6 +12,14 @@ from analysis.style import verdict
 
 PAPER = "Kosson et al. 2026"
 SWEEP = None  # the sweep it draws from
+# The summary's Fig. 2 caption is cut off before any MD panel; MD's atan(lr) is derived.
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 2: “In standard optimizers the weight magnitude "
+         "silently distorts each update: the same step rotates the weights more at small "
+         "magnitude and inflates the norm even when only the direction matters. Illustrated on a "
+         "toy scale-invariant loss, where only the direction of the weights affects the loss.” / "
+         "abstract: “the directional change from an update depends on the current magnitude, "
+         "while the magnitude drifts as a byproduct of learning the direction, so neither is "
+         "governed directly by the learning rate.”")
 
 
 # Thresholds from the paper's captions, fixed before our runs.

@@ -7,6 +7,9 @@ from __future__ import annotations
 from analysis.ablations import ablation_figure, need_groups
 from analysis.style import all_finite
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 4: “The choice of normalization axis barely affects "
+         "the final loss, so we adopt the most flexible Frobenius constraint.”")
+
 AXIS_BAND = 0.01   # Fig. 4 "barely affects the final loss": best losses within 1 % of each other
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from analysis.ablations import ablation_figure, need_groups
 from analysis.style import all_finite
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 5: “Holding each embedding vector at unit norm "
+         "performs slightly better than leaving them unconstrained, while keeping the embedding "
+         "update better behaved.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """Unit-norm embeddings vs free ones: unit is (slightly) better."""

@@ -9,6 +9,9 @@ from analysis.load import load_runs
 from analysis.lr_sweeps import final_losses, sweep_plot
 from analysis.style import verdict
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 6: “Adding learnable magnitude gains on top of "
+         "spherical training helps noticeably; a combined per-row-and-column gain works best.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """Gain modes on the sphere: any gains beat none; row+column is the best mode."""

@@ -16,6 +16,11 @@ from analysis.lr_sweeps import (
 )
 from analysis.style import verdict
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 7: “With Magnitude–Direction Decoupling the optimal "
+         "matrix learning rate stays essentially fixed as the model grows, so it can be tuned "
+         "once on a small model and reused. … In each panel the optimal matrix LR stays roughly "
+         "fixed across model sizes.”")
+
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """MuonMD matrix-lr sweeps across widths: the optimum should not move."""

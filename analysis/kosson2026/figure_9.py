@@ -12,6 +12,10 @@ from analysis import style
 from analysis.ablations import ablation_figure, need_groups
 from analysis.style import all_finite, verdict
 
+QUOTE = ("Kosson et al. 2026 (summary), Fig. 9: “On the sphere, the relative weight update "
+         "follows the learning-rate schedule directly, so the shape of the decay matters more "
+         "than it does under weight decay.”")
+
 TRACKING = 0.15    # Fig. 9 "follows the lr schedule directly": ‖ΔV‖/‖V‖ within 15 % of c·lr(t)
 
 LR_FLOOR = 0.1     # Fig. 9: steps with lr ≥ 10 % of peak (a ratio of near-zeros says nothing)
