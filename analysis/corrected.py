@@ -67,7 +67,8 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
     loss, gradient norm and weight norm over training, each at its best setting,
     seed-averaged, with the shared claims: the baseline's weight norm falls over the second
     half, the corrected one's changes (either way: "more stable" is not "grows") by less than
-    half as much, its gradient norm rises less, and its loss is no worse. `keep_fraction`:
+    half as much, its gradient norm changes (either way) less than the baseline's rises, and
+    its loss is no worse. `keep_fraction`:
     the corrected |change| must stay below this share of the baseline's fall (1 where the
     corrected schedule itself lowers ‖w‖, as a cosine C²);
     `loss_claim=False` where the paper claims norms only; `overlay(run, metrics)` -> a
@@ -95,8 +96,9 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
     # Every claim is a comparison that is False on NaN: a diverged side passes nothing.
     shown = {"baseline_weight_norm_falls": drop_b > BASELINE_NORM_DROP,
              "corrected_keeps_weight_norm": abs(drop_c) < drop_b * keep_fraction,
+             # "largely removes the increase": a ‖g‖ that collapses is not tamed either
              "corrected_tames_grad_norm":
-                 changes[corrected]["grad"] < changes[baseline]["grad"],
+                 abs(changes[corrected]["grad"]) < changes[baseline]["grad"],
              "corrected_loss_not_worse": finals[corrected] <= finals[baseline]}
     verdicts = [
         verdict(shown["baseline_weight_norm_falls"], f"{b} ‖w‖ 2nd half: {-drop_b:+.0%} "

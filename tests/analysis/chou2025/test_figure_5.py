@@ -55,3 +55,15 @@ def test_a_corrected_norm_that_grows_is_not_steadier(norm_runs, tmp_path):
     assert claims["baseline_weight_norm_falls"]["shown"]
     assert not claims["corrected_keeps_weight_norm"]["shown"]
     assert claims["measured"]["changes_second_half"]["adamc"]["weight"] > 0.35
+
+
+def test_a_collapsing_gradient_norm_is_not_tamed(norm_runs, tmp_path):
+    """AdamC's ‖g‖ falling 90 % while AdamW's rises 50 % changes more, not less."""
+    def curves(cfg):
+        if cfg.optimizer == "adamw":
+            return {"hidden": falls(0.4), "output": flat(), "grad": rises(0.5, 50)}
+        return {"hidden": falls(0.05), "output": flat(), "grad": rises(-0.9, 50)}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    claims = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")["claims"]
+    assert claims["corrected_keeps_weight_norm"]["shown"]
+    assert not claims["corrected_tames_grad_norm"]["shown"]
