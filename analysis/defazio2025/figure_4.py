@@ -21,9 +21,13 @@ QUOTE = ("§6 (Fig. 4): “The AdamC correction results in a significant change 
          "decreasing weight norm whereas AdamC is far more stable.” / §4.2: “So AdamW can be "
          "interpreted as balancing the layer-wise infinity norms of the weights”")
 
-# §4.2 derives ‖x‖_∞ ≈ √(γ/2λ) from a Hölder upper bound and calls it non-rigorous: the check
-# asks for the right size (median over layers within 2× of it) while γ is high (25–75 %).
+# §4.2: "AdamW can be interpreted as balancing the layer-wise infinity norms of the weights",
+# each near √(γ/2λ), from a Hölder upper bound it calls non-rigorous. The claim is the
+# balance: AdamW's layers' ‖x‖_∞ (means over 25–75 %, while γ is high) within INF_BALANCE of
+# each other, i.e. within the same 2× each way of one value. Their size against √(γ/2λ), and
+# AdamC's layers, are measured and reported, not judged.
 INF_NORM_FACTOR = 2.0
+INF_BALANCE = INF_NORM_FACTOR**2
 
 INF_NORM_WINDOW = (0.25, 0.75)
 
@@ -35,7 +39,7 @@ def infinity_norms(best: dict[str, list[dict]], scale: str, out_dir):
            or r["layers"]["weight_max_abs"].isna().all() for g in best.values() for r in g):
         return None
     fig, axes = style.plt.subplots(1, len(best), figsize=(6.5 * len(best), 4), squeeze=False)
-    shown, verdicts, medians = {}, [], {}
+    shown, verdicts, medians, spreads = {}, [], {}, {}
     for ax, (name, group) in zip(axes[0], sorted(best.items())):
         run = group[0]  # one seed: per-layer curves do not average meaningfully across seeds
         inf = normalized_wide(run["layers"], "weight_max_abs")
@@ -49,17 +53,21 @@ def infinity_norms(best: dict[str, list[dict]], scale: str, out_dir):
         ax.legend(fontsize=8)
         last = inf.index.max()
         window = (inf.index >= INF_NORM_WINDOW[0] * last) & (inf.index <= INF_NORM_WINDOW[1] * last)
-        ratio = float((inf[window].mean() / theory[window].mean()).median())
-        medians[name] = ratio
-        key = f"{name}_inf_norm_near_sqrt_lr_over_2wd"
-        shown[key] = 1 / INF_NORM_FACTOR <= ratio <= INF_NORM_FACTOR
-        verdicts.append(verdict(shown[key], f"{name.upper()} median ‖x‖_∞ / √(γ/2λ) over "
-                                f"{INF_NORM_WINDOW[0]:.0%}–{INF_NORM_WINDOW[1]:.0%} = "
-                                f"{ratio:.2f} (within {INF_NORM_FACTOR:g}×)"))
+        per_layer = inf[window].mean()
+        ratio = float((per_layer / theory[window].mean()).median())
+        spread = float(per_layer.max() / per_layer.min())
+        medians[name], spreads[name] = ratio, spread
+        if name == "adamw":
+            shown["adamw_balances_layer_inf_norms"] = spread <= INF_BALANCE
+            verdicts.append(verdict(spread <= INF_BALANCE, f"AdamW layers' ‖x‖_∞ over "
+                                    f"{INF_NORM_WINDOW[0]:.0%}–{INF_NORM_WINDOW[1]:.0%}: max/min"
+                                    f" {spread:.2f} (≤ {INF_BALANCE:g})"))
+        verdicts.append(f"MEASURED   {name.upper()} median ‖x‖_∞ / √(γ/2λ) = {ratio:.2f}, "
+                        f"layers' max/min {spread:.2f}")
     fig.suptitle(style.title(PAPER, "4 (§4.2)", scale, "AdamW balances layers' ‖x‖_∞"),
                  fontsize=10)
     return style.finish(fig, f"defazio2025-figure-4_inf_norm_{scale}", verdicts, shown,
-                        {"inf_norm_over_theory": medians}, out_dir)
+                        {"inf_norm_over_theory": medians, "inf_norm_spread": spreads}, out_dir)
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
