@@ -54,21 +54,24 @@ def artifact_rows(with_estimate: bool = True) -> list[dict]:
 
 
 def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> dict:
-    """One artifact's entry in the report: status, verdict text, claims, files."""
+    """One artifact's entry in the report: status, verdict text, claims, files, and the
+    paper's words it checks (`quote`) and what it does not reproduce, run or not."""
+    about = {"quote": getattr(artifact.module, "QUOTE", ""),
+             "not_reproduced": getattr(artifact.module, "NOT_REPRODUCED", "")}
     try:
         report = artifact.module.draw(artifact.sweep_file, scale, results, out)
     except (ResultsError, SweepError) as e:
-        return {"status": "not run", "detail": str(e).split(";")[0], "claims": {}, "files": []}
+        return {"status": "not run", "detail": str(e).split(";")[0], "claims": {}, "files": [],
+                **about}
     except ValueError as e:  # e.g. one side of a comparison missing
-        return {"status": "not run", "detail": str(e), "claims": {}, "files": []}
+        return {"status": "not run", "detail": str(e), "claims": {}, "files": [], **about}
     claims = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     status = report.get("status") or ("shown" if all(claims.values()) else "not shown")
     if not all(report.get("premises", {}).values()):  # the claim could not be judged
         status = "not shown (premise not met)"
     detail = report.get("markdown") or "\n".join(report["verdicts"])
-    return {"status": status, "detail": detail, "claims": claims,
-            "quote": getattr(artifact.module, "QUOTE", ""),  # the paper's words checked
-            "files": report["files"]}
+    return {"status": status, "detail": detail, "claims": claims, "files": report["files"],
+            **about}
 
 
 def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
@@ -89,6 +92,9 @@ def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
         if e.get("quote"):  # what the paper says, before what we measured
             md += [f"> {e['quote']}", ""]
             html_parts.append(f"<blockquote>{html.escape(e['quote'])}</blockquote>")
+        if e.get("not_reproduced"):
+            md += [f"Not reproduced here: {e['not_reproduced']}.", ""]
+            html_parts.append(f"<p>Not reproduced here: {html.escape(e['not_reproduced'])}.</p>")
         if e["detail"]:
             md += (["```", e["detail"], "```"] if not e["detail"].startswith("**")
                    else [e["detail"]])

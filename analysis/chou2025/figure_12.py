@@ -15,6 +15,9 @@ PAPER = "Chou et al. 2025"
 QUOTE = ("Fig. 12 caption: “The behavior of the Sign norm is qualitatively different from the "
          "others: It continues to increase towards the end of the cosine learning rate decay if "
          "we apply the λ∝γ correction but remains stable if not corrected.”")
+# Said in the report beside the verdicts:
+NOT_REPRODUCED = ("the Sign norm itself (the head's L2 norm is drawn: only L2 "
+                  "norms are logged)")
 
 # Fig. 12, over the last quarter of the run (windows at 75–80 % and 95–100 %): the corrected
 # output layer's norm "continues to increase" (> +5 %); uncorrected it "remains stable"

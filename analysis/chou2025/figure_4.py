@@ -9,6 +9,9 @@ QUOTE = ("Fig. 4 caption: “λ∝γ scaling of ScionC results in more stable we
          "norm, and Spectral norms.” / §3.1: “We find that ScionC results in lower validation "
          "loss (2.838 vs. 2.846) and more stable weight norm, gradient norm, … than the baseline "
          "Scion (Fig. 4).”")
+# Said in the report beside the verdicts:
+NOT_REPRODUCED = ("validation loss (train loss is compared) and the Spectral "
+                  "norms (not logged)")
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:

@@ -12,6 +12,9 @@ from analysis.style import all_finite, verdict
 QUOTE = ("Kosson et al. 2026 (summary), Fig. 14: “the choice still matters: the unit-RMS-norm … "
          "and shape-scaling … factors are best and nearly identical, while the RMS-matching "
          "factor is noticeably worse.”")
+# Said in the report beside the verdicts:
+NOT_REPRODUCED = ("the AdamW baseline of the paper's panel (Muon shape factors "
+                  "only)")
 
 # Fig. 14 "best and nearly identical [...] RMS-matching noticeably worse": the two √ factors'
 # best losses within 0.5 % of each other, RMS-matching's more than 0.5 % above the better one.

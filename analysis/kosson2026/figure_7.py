@@ -20,6 +20,9 @@ QUOTE = ("Kosson et al. 2026 (summary), Fig. 7: “With Magnitude–Direction De
          "matrix learning rate stays essentially fixed as the model grows, so it can be tuned "
          "once on a small model and reused. … In each panel the optimal matrix LR stays roughly "
          "fixed across model sizes.”")
+# Said in the report beside the verdicts:
+NOT_REPRODUCED = ("the depth panels (widths only here); the summary's model "
+                  "sizes are not matched")
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:

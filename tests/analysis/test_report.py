@@ -19,3 +19,12 @@ def test_report_lists_every_artifact_and_says_not_run(tmp_path):
     assert page.read_text().startswith("<!doctype html>")
     rows = artifact_rows(with_estimate=False)
     assert {r["artifact"] for r in rows} >= set(entries)
+
+
+def test_the_report_says_what_is_not_reproduced(tmp_path):
+    md, _, entries = write_report("smoke", str(tmp_path / "empty"))
+    assert "depth panels" in entries["kosson2026-figure-7"]["not_reproduced"]
+    assert entries["chou2025-figure-1"]["quote"].startswith("Fig. 1:")
+    text = md.read_text()
+    assert "Not reproduced here: the depth panels" in text
+    assert "> Fig. 1: “negligible differences" in text
