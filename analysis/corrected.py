@@ -11,7 +11,6 @@ from analysis import style
 from analysis.equilibrium import norms_over_time
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
-from analysis.style import verdict
 
 # Claim threshold fixed from the papers' wording ("the weight norm falls"), before our runs:
 # over the second half of a cosine run the baseline's corrected-layer ‖w‖ falls > 15 %.
@@ -100,16 +99,15 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
              "corrected_tames_grad_norm":
                  abs(changes[corrected]["grad"]) < changes[baseline]["grad"],
              "corrected_loss_not_worse": finals[corrected] <= finals[baseline]}
-    verdicts = [
-        verdict(shown["baseline_weight_norm_falls"], f"{b} ‖w‖ 2nd half: {-drop_b:+.0%} "
-                f"(falls > {BASELINE_NORM_DROP:.0%})"),
-        verdict(shown["corrected_keeps_weight_norm"], f"{c} ‖w‖ 2nd half: {-drop_c:+.0%} "
-                f"(|change| < {keep_fraction:g}× {b}'s fall)"),
-        verdict(shown["corrected_tames_grad_norm"], f"‖g‖ 2nd half: {b} "
-                f"{changes[baseline]['grad']:+.0%}, {c} {changes[corrected]['grad']:+.0%}"),
-        verdict(shown["corrected_loss_not_worse"], f"final train loss: {b} "
-                f"{finals[baseline]:.4f}, {c} {finals[corrected]:.4f}"),
-    ]
+    verdicts = style.verdict_lines(shown, {
+        "baseline_weight_norm_falls": f"{b} ‖w‖ 2nd half: {-drop_b:+.0%} "
+                                      f"(falls > {BASELINE_NORM_DROP:.0%})",
+        "corrected_keeps_weight_norm": f"{c} ‖w‖ 2nd half: {-drop_c:+.0%} "
+                                       f"(|change| < {keep_fraction:g}× {b}'s fall)",
+        "corrected_tames_grad_norm": f"‖g‖ 2nd half: {b} {changes[baseline]['grad']:+.0%}, "
+                                     f"{c} {changes[corrected]['grad']:+.0%}",
+        "corrected_loss_not_worse": f"final train loss: {b} {finals[baseline]:.4f}, "
+                                    f"{c} {finals[corrected]:.4f}"})
     if not loss_claim:
         del shown["corrected_loss_not_worse"], verdicts[-1]
     cfg = best[baseline][0]["config"]

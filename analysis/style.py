@@ -32,6 +32,11 @@ def verdict(shown: bool, text: str) -> str:
     return f"{'SHOWN    ' if shown else 'NOT SHOWN'}  {text}"
 
 
+def verdict_lines(shown: dict, texts: dict) -> list[str]:
+    """One verdict line per claim, in `texts`' order: {claim: what was measured}."""
+    return [verdict(shown[claim], text) for claim, text in texts.items()]
+
+
 def premise(met: bool, text: str) -> str:
     """One line of what a claim needs before it can be judged (e.g. the model learns)."""
     return f"{'PREMISE MET    ' if met else 'PREMISE NOT MET'}  {text}"

@@ -18,7 +18,7 @@ from analysis import style
 from analysis.equilibrium import norms_over_time
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
-from analysis.style import premise, verdict
+from analysis.style import premise
 
 PAPER = "Chou et al. 2025"
 QUOTE = ("Fig. 1: “negligible differences in top-1 val. accuracy …, weight norm, and gradient "
@@ -74,18 +74,18 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
              "weight_norm_negligible_difference": gaps["weight"] <= NORM_GAP,
              "grad_norm_negligible_difference": gaps["grad"] <= GRAD_GAP,
              "adamw_weight_norm_suppressed_at_end": fall > SUPPRESSION}
-    verdicts = [
-        premise(premises["learns_early"], "train loss at 20 %: AdamW {adamw:.2f}, Renormalized "
-                "{renorm:.2f} (< {limit})".format(**learned, limit=LEARNS_BY)),
-        verdict(shown["accuracy_negligible_difference"], f"final eval accuracy: AdamW "
-                f"{base['accuracy']:.3f}, Renormalized {renorm['accuracy']:.3f} (gap ≤ "
-                f"{ACCURACY_GAP})"),
-        verdict(shown["weight_norm_negligible_difference"], f"‖w‖ agree: 90th pct gap "
-                f"{gaps['weight']:.1%} after 10 % (≤ {NORM_GAP:.0%})"),
-        verdict(shown["grad_norm_negligible_difference"], f"‖g‖ agree: 90th pct gap "
-                f"{gaps['grad']:.1%} after 10 % (≤ {GRAD_GAP:.0%})"),
-        verdict(shown["adamw_weight_norm_suppressed_at_end"], f"AdamW ‖w‖ over the 2nd half: "
-                f"{-fall:+.1%} (falls > {SUPPRESSION:.0%})")]
+    verdicts = [premise(premises["learns_early"], "train loss at 20 %: AdamW {adamw:.2f}, "
+                        "Renormalized {renorm:.2f} (< {limit})".format(**learned, limit=LEARNS_BY))]
+    verdicts += style.verdict_lines(shown, {
+        "accuracy_negligible_difference": f"final eval accuracy: AdamW {base['accuracy']:.3f}, "
+                                          f"Renormalized {renorm['accuracy']:.3f} "
+                                          f"(gap ≤ {ACCURACY_GAP})",
+        "weight_norm_negligible_difference": f"‖w‖ agree: 90th pct gap {gaps['weight']:.1%} "
+                                             f"after 10 % (≤ {NORM_GAP:.0%})",
+        "grad_norm_negligible_difference": f"‖g‖ agree: 90th pct gap {gaps['grad']:.1%} after "
+                                           f"10 % (≤ {GRAD_GAP:.0%})",
+        "adamw_weight_norm_suppressed_at_end": f"AdamW ‖w‖ over the 2nd half: {-fall:+.1%} "
+                                               f"(falls > {SUPPRESSION:.0%})"})
     fig, axes = style.plt.subplots(1, 3, figsize=(13, 4))
     for (name, c), color in zip((("AdamW", base), ("Renormalized AdamW", renorm)),
                                 ("#1f77b4", "#d62728")):

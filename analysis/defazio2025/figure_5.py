@@ -9,7 +9,6 @@ from analysis.corrected import draw_side, ema
 from analysis.equilibrium import norms_over_time
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
-from analysis.style import verdict
 
 PAPER = "Defazio et al. 2025"
 QUOTE = ("§6 (Fig. 5): “For ImageNet training, the gradient norm shows an overall linear upward "
@@ -59,15 +58,14 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
              "sgdc_end_rise_eliminated": sgdc["end"] < ELIMINATED * sgd["end"],
              "sgdc_slow_rise_remains": sgdc["slow"] > 0,
              "sgdc_loss_not_worse": finals["sgdc"] <= finals["sgd"]}
-    verdicts = [
-        verdict(shown["sgd_grad_norm_rises_at_the_end"], f"SGD ‖g‖ over the last 3 % vs 80–85 %:"
-                f" {sgd['end']:+.0%} (rises > {END_RISE:.0%})"),
-        verdict(shown["sgdc_end_rise_eliminated"], f"SGDC's end rise {sgdc['end']:+.0%} (< "
-                f"{ELIMINATED:.2g}× SGD's)"),
-        verdict(shown["sgdc_slow_rise_remains"], f"SGDC ‖g‖ 70–75 % vs 20–25 %: "
-                f"{sgdc['slow']:+.0%} (rises)"),
-        verdict(shown["sgdc_loss_not_worse"], f"final train loss: SGD {finals['sgd']:.4f}, "
-                f"SGDC {finals['sgdc']:.4f}")]
+    verdicts = style.verdict_lines(shown, {
+        "sgd_grad_norm_rises_at_the_end": f"SGD ‖g‖ over the last 3 % vs 80–85 %: "
+                                          f"{sgd['end']:+.0%} (rises > {END_RISE:.0%})",
+        "sgdc_end_rise_eliminated": f"SGDC's end rise {sgdc['end']:+.0%} "
+                                    f"(< {ELIMINATED:.2g}× SGD's)",
+        "sgdc_slow_rise_remains": f"SGDC ‖g‖ 70–75 % vs 20–25 %: {sgdc['slow']:+.0%} (rises)",
+        "sgdc_loss_not_worse": f"final train loss: SGD {finals['sgd']:.4f}, "
+                               f"SGDC {finals['sgdc']:.4f}"})
     cfg = best["sgd"][0]["config"]
     fig.suptitle(style.title(PAPER, "5", scale, f"SGD vs SGDC, {cfg['model']}-{cfg['depth']}"
                              f"×{cfg['width']} on {cfg['dataset']}, λ {cfg['weight_decay']}"),
