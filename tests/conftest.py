@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from harness.launch import write_config
@@ -62,6 +63,28 @@ def write_sweep(tmp_path):
 @pytest.fixture
 def smoke_sweep(write_sweep):
     return write_sweep(SMOKE_SWEEP)
+
+
+def step_through(opt, p, grads, lrs, factor: float = 1.0) -> None:
+    """Step an MD optimizer through (grad, lr) pairs in float64, checking that every step has
+    the relative size lr·factor the spec asks for."""
+    opt.param_groups[0]["ns_dtype"] = torch.float64
+    for grad, lr in zip(grads, lrs):
+        opt.param_groups[0]["lr"] = lr
+        p.grad = grad.clone()
+        opt.step()
+        assert opt.state[p]["relative_step"].item() == pytest.approx(lr * factor, rel=1e-12)
+
+
+def run_inline(sweep, results) -> tuple[list[str], list]:
+    """`harness run SWEEP` at smoke scale in this process (asserting it succeeds); returns the
+    command, to run it again, and the sweep's runs."""
+    from harness.cli import main
+
+    command = ["run", str(sweep), "--scale", "smoke", "--results", str(results),
+               "--executor", "inline"]
+    assert main(command) == 0
+    return command, expand(sweep, "smoke")
 
 
 # A small GPT sweep that fake runs fill (nothing trains): the artifacts' tests add a grid.

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMOKE_SWEEP
+from conftest import SMOKE_SWEEP, run_inline
 
 from analysis.defazio2025 import figure_3 as defazio_figure_3
 from analysis.defazio2025 import figure_4 as defazio_figure_4
@@ -120,10 +120,7 @@ def test_corrupt_parquet_is_reported_left_out_and_trained_again(smoke_sweep, tmp
     from analysis.load import ResultsError, load_runs
 
     results = tmp_path / "results"
-    command = ["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
-               "--executor", "inline"]
-    assert main(command) == 0
-    (run,) = expand(smoke_sweep, "smoke")
+    command, (run,) = run_inline(smoke_sweep, results)
     bad = run_dir(results, run) / "layers.parquet"
     good = bad.read_bytes()
     bad.write_bytes(good[:100])  # truncated, e.g. a copy cut short

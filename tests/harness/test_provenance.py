@@ -10,7 +10,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, run_inline
 
 from harness import provenance
 from harness.cli import main
@@ -57,10 +57,7 @@ def test_done_records_the_code_a_stale_run_is_kept_then_retrained(smoke_sweep, t
     import torch
 
     results = tmp_path / "results"
-    command = ["run", str(smoke_sweep), "--scale", "smoke", "--results", str(results),
-               "--executor", "inline"]
-    assert main(command) == 0
-    (run,) = expand(smoke_sweep, "smoke")
+    command, (run,) = run_inline(smoke_sweep, results)
     folder = run_dir(results, run)
     made_by = read_done(folder)["provenance"]
     assert made_by == provenance.current()
@@ -103,10 +100,7 @@ def test_runs_that_record_no_code_are_unknown_and_retrained_on_request(write_swe
                                                                        capsys):
     sweep = write_sweep(SIMULATION)
     results = tmp_path / "results"
-    command = ["run", str(sweep), "--scale", "smoke", "--results", str(results),
-               "--executor", "inline"]
-    assert main(command) == 0
-    (run,) = expand(sweep, "smoke")
+    command, (run,) = run_inline(sweep, results)
     folder = run_dir(results, run)
     assert read_done(folder)["provenance"] == provenance.current()  # simulations record it too
     _rewrite_done(folder, None)  # a run from before runs recorded their code

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import step_through
 from torch import nn
 
 from harness.optim.md import (
@@ -112,12 +113,7 @@ def test_muon_md_matches_a_float64_reference_on_a_wide_matrix(adjust):
     lrs = [0.03 * (1 - t / 25) for t in range(20)]
     p = nn.Parameter(v0.clone())
     opt = SphereDirection([p], lr=lrs[0], base="muon", momentum=mu, adjust_lr=adjust)
-    opt.param_groups[0]["ns_dtype"] = torch.float64
-    for grad, lr in zip(grads, lrs):
-        opt.param_groups[0]["lr"] = lr
-        p.grad = grad.clone()
-        opt.step()
-        assert opt.state[p]["relative_step"].item() == pytest.approx(lr * factor, rel=1e-12)
+    step_through(opt, p, grads, lrs, factor)
     want = muon_md_reference(v0, grads, lrs, mu, factor)
     torch.testing.assert_close(p.detach(), want, rtol=1e-9, atol=1e-12)
 

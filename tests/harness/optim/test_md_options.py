@@ -8,6 +8,7 @@ import math
 
 import pytest
 import torch
+from conftest import step_through
 from torch import nn
 
 from harness.optim.md import SphereDirection
@@ -26,13 +27,7 @@ def test_sphere_axis_matches_a_float64_reference(sphere, base):
     p = nn.Parameter(v0.clone())
     opt = SphereDirection([p], lr=lrs[0], base=base, sphere=sphere,
                           adjust_lr="original" if base == "muon" else "none")
-    opt.param_groups[0]["ns_dtype"] = torch.float64
-    for grad, lr in zip(grads, lrs):
-        opt.param_groups[0]["lr"] = lr
-        p.grad = grad.clone()
-        opt.step()
-        # every vector steps by lr·s, so the whole matrix does too
-        assert opt.state[p]["relative_step"].item() == pytest.approx(lr * factor, rel=1e-12)
+    step_through(opt, p, grads, lrs, factor)  # every vector by lr·s: the matrix too
     want, radii = md_sphere_reference(v0, grads, lrs, sphere, base, factor)
     torch.testing.assert_close(p.detach(), want, rtol=1e-9, atol=1e-12)
     dim = {"row": 1, "col": 0}.get(sphere)
