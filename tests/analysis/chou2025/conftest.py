@@ -80,7 +80,8 @@ def cosine(t):
 def norm_runs(fake_sweep):
     """norm_runs(zipped, curves) -> (sweep, results): one fake run per zipped row.
     curves(cfg) -> {"hidden", "output", "grad": f(t)} giving the total hidden ‖w‖ (split over
-    two tensors), the head's ‖w‖ and every ‖g‖; metrics log γ_t and, for ScionC,
+    two tensors), the head's ‖w‖ and every ‖g‖ (and optionally "loss", default 1.0); metrics
+    log γ_t and, for ScionC,
     λ_t = (2−α)γ_t/(2αC²) as the harness does."""
 
     def make(zipped, curves):
@@ -96,7 +97,7 @@ def norm_runs(fake_sweep):
             hidden = {"weight_norm": lambda t: f["hidden"](t) / math.sqrt(2),
                       "grad_norm": f["grad"]}
             return {"steps": STEPS, "final": {"eval_loss": 1.0},
-                    "metrics": {"lr": lr, "weight_decay": wd, "loss": 1.0},
+                    "metrics": {"lr": lr, "weight_decay": wd, "loss": f.get("loss", 1.0)},
                     "layers": {**dict.fromkeys(HIDDEN, hidden),
                                "head.weight": {"normalized": False, "weight_norm": f["output"],
                                                "grad_norm": f["grad"]},

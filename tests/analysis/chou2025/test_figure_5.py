@@ -67,3 +67,17 @@ def test_a_collapsing_gradient_norm_is_not_tamed(norm_runs, tmp_path):
     claims = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["corrected_keeps_weight_norm"]["shown"]
     assert not claims["corrected_tames_grad_norm"]["shown"]
+
+
+@pytest.mark.parametrize("loss, met", [(lambda t: 2.3 if t < 5 else 1.0, True),
+                                       (lambda t: 2.3, False)])
+def test_the_norm_claims_need_a_model_that_learns(norm_runs, tmp_path, loss, met):
+    """The premise line comes first: train loss at 20 % below 0.8× its start, for both."""
+    def curves(cfg):
+        return {"hidden": falls(0.4 if cfg.optimizer == "adamw" else 0.05), "output": flat(),
+                "grad": rises(1.0 if cfg.optimizer == "adamw" else 0.1, 50), "loss": loss}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    assert report["premises"] == {"learns_early": met}
+    assert report["verdicts"][0].startswith("PREMISE MET" if met else "PREMISE NOT MET")
+    assert report["claims"]["corrected_keeps_weight_norm"]["shown"]  # judged all the same
