@@ -5,7 +5,7 @@ gradient norm at the end of training, while the slow rise over time remains.
 from __future__ import annotations
 
 from analysis import style
-from analysis.corrected import draw_side, ema
+from analysis.corrected import LEARNS_BY, draw_side, ema, learning_ratio
 from analysis.equilibrium import norms_over_time
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
@@ -66,11 +66,16 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         "sgdc_slow_rise_remains": f"SGDC ‖g‖ 70–75 % vs 20–25 %: {sgdc['slow']:+.0%} (rises)",
         "sgdc_loss_not_worse": f"final train loss: SGD {finals['sgd']:.4f}, "
                                f"SGDC {finals['sgdc']:.4f}"})
+    learned = {name: learning_ratio(best[name]) for name in ("sgd", "sgdc")}
+    premises = {"learns_early": all(v < LEARNS_BY for v in learned.values())}
+    verdicts.insert(0, style.premise(premises["learns_early"], f"train loss at 20 % / at the "
+                                     f"start: SGD {learned['sgd']:.2f}, SGDC "
+                                     f"{learned['sgdc']:.2f} (< {LEARNS_BY})"))
     cfg = best["sgd"][0]["config"]
     fig.suptitle(style.title(PAPER, "5", scale, f"SGD vs SGDC, {cfg['model']}-{cfg['depth']}"
                              f"×{cfg['width']} on {cfg['dataset']}, λ {cfg['weight_decay']}"),
                  fontsize=10)
     measured = {"grad_norm_rises": grad, "weight_changes_second_half": changes,
-                "final_train_loss": finals}
+                "final_train_loss": finals, "train_loss_at_20pct_over_start": learned}
     return style.finish(fig, f"defazio2025-figure-5_{scale}", verdicts, shown, measured,
-                        out_dir, text_y=-0.12)
+                        out_dir, text_y=-0.12, premises=premises)
