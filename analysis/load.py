@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from harness.runfolder import ResultsError, is_complete, read_config, read_frame
-from harness.sweep import expand, legacy_run_dir, run_dir
+from harness.sweep import expand, run_dir, stored_run_dir
 
 __all__ = ["ResultsError", "load_runs"]
 
@@ -22,9 +22,8 @@ def load_runs(sweep_file: str | Path, scale: str, results: str | Path,
     (`metrics`, `layers` for training runs; `norms` for simulations)."""
     runs, legacy = [], 0
     for run in expand(sweep_file, scale):
-        folder = run_dir(results, run)
-        if not is_complete(folder) and (old := legacy_run_dir(results, run)):
-            folder, legacy = old, legacy + 1  # read in place; `harness run` moves it
+        folder = stored_run_dir(results, run)
+        legacy += folder != run_dir(results, run)
         if not is_complete(folder):
             continue
         try:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from harness.runfolder import METRICS, is_complete
-from harness.sweep import SweepError, check_keys, expand, legacy_run_dir, load_sweep, run_dir
+from harness.sweep import SweepError, check_keys, expand, load_sweep, stored_run_dir
 
 from .load import ResultsError
 from .seeds import best_setting
@@ -138,9 +138,7 @@ def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | 
         for setting, members in settings.items():
             values = []
             for run in members:
-                folder = run_dir(results, run)
-                if not is_complete(folder):  # stored under the sweep's old name
-                    folder = legacy_run_dir(results, run) or folder
+                folder = stored_run_dir(results, run)
                 if is_complete(folder):
                     value = final_value(folder / METRICS, metric)
                     values.append(100 * value if percent else value)

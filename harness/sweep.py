@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .runfolder import is_complete
 from .yamlfile import YamlFileError, load_yaml
 
 SCALES = ("paper", "mini", "smoke")
@@ -379,6 +380,15 @@ def legacy_run_dir(results: str | Path, run: Run) -> Path | None:
     old = re.sub(r"-(figure|table)-(\d+)$", r"-\1\2", run.sweep)
     folder = Path(results) / old / run.scale / run.run_id
     return folder if old != run.sweep and folder.is_dir() else None
+
+
+def stored_run_dir(results: str | Path, run: Run) -> Path:
+    """The folder that holds the run for readers: today's, unless only the folder under the
+    sweep's old name has it (read in place until `harness run` moves it)."""
+    folder = run_dir(results, run)
+    if is_complete(folder):
+        return folder
+    return legacy_run_dir(results, run) or folder
 
 
 def adopt_legacy_folders(results: str | Path, runs: list[Run]) -> int:
