@@ -74,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if args.artifact == "list":
-        from .report import artifact_rows, format_rows
+        from harness.text_table import format_table
 
-        print(format_rows(artifact_rows()))
+        from .report import artifact_rows
+
+        print(format_table(artifact_rows()))
         return 0
     if args.artifact == "report":
         from .report import write_report

@@ -13,7 +13,7 @@ from pathlib import Path
 from harness.runfolder import ResultsError, is_complete, read_config, read_frame
 from harness.sweep import expand, run_dir, stored_run_dir
 
-__all__ = ["ResultsError", "load_runs"]
+__all__ = ["ResultsError", "load_runs", "no_complete_runs"]
 
 
 def load_runs(sweep_file: str | Path, scale: str, results: str | Path,
@@ -37,6 +37,11 @@ def load_runs(sweep_file: str | Path, scale: str, results: str | Path,
         print(f"note: {legacy} run(s) read from the sweep's old folder name; `harness run "
               f"{sweep_file}` moves them", file=sys.stderr)
     if not runs:
-        raise ResultsError(f"no complete runs of {sweep_file} at scale {scale} under {results}/; "
-                           f"run: harness run {sweep_file} --scale {scale}")
+        raise no_complete_runs(sweep_file, scale, results)
     return runs
+
+
+def no_complete_runs(sweep_file, scale: str, results) -> ResultsError:
+    """The error for a sweep with nothing to draw yet, naming the command that makes it."""
+    return ResultsError(f"no complete runs of {sweep_file} at scale {scale} under {results}/; "
+                        f"run: harness run {sweep_file} --scale {scale}")

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 from harness.sweep import SCALES, SweepError, expand
-from harness.text_table import format_table as format_rows  # noqa: F401 (list prints with it)
 
 from .artifacts import Artifact, discover
 from .load import ResultsError

@@ -42,6 +42,11 @@ def premise(met: bool, text: str) -> str:
     return f"{'PREMISE MET    ' if met else 'PREMISE NOT MET'}  {text}"
 
 
+def claims_report(shown: dict, measured: dict) -> dict:
+    """The report's `claims`: {claim: {"shown": bool}, ..., "measured": numbers}."""
+    return {**{k: {"shown": bool(v)} for k, v in shown.items()}, "measured": measured}
+
+
 def finish(fig, stem: str, verdicts: list[str], shown: dict, measured: dict, out_dir,
            text_y: float = -0.06, premises: dict | None = None) -> dict:
     """Every draw function's ending: the verdicts under the figure, PNG + PDF saved as
@@ -49,9 +54,8 @@ def finish(fig, stem: str, verdicts: list[str], shown: dict, measured: dict, out
     `premises` {name: met} where the figure checks what its claims need first)."""
     fig.text(0.01, text_y, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
     paths = save(fig, out_dir, stem)
-    claims = {k: {"shown": bool(v)} for k, v in shown.items()}
-    claims["measured"] = measured
-    report = {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+    report = {"claims": claims_report(shown, measured), "verdicts": verdicts,
+              "files": [str(p) for p in paths]}
     if premises is not None:
         report["premises"] = {k: bool(v) for k, v in premises.items()}
     return report

@@ -21,8 +21,9 @@ import pyarrow.parquet as pq
 from harness.runfolder import METRICS, is_complete
 from harness.sweep import SweepError, check_keys, expand, load_sweep, stored_run_dir
 
-from .load import ResultsError
+from .load import ResultsError, no_complete_runs
 from .seeds import best_setting
+from .style import claims_report
 
 FORMATS = ("text", "md", "csv", "tex")
 TABLE_KEYS = ("table", "paper_table")  # optional top-level sweep keys this module reads
@@ -307,8 +308,7 @@ def draw_table(sweep_file, scale: str, results, out_dir, claims=None) -> dict:
     table = build(sweep_file, scale, results)
     done = sum(bool(c.values) for c in table.cells.values())
     if not done:
-        raise ResultsError(f"no complete runs of {sweep_file} at scale {scale} under "
-                           f"{results}/; run: harness run {sweep_file} --scale {scale}")
+        raise no_complete_runs(sweep_file, scale, results)
     path = Path(out_dir) / f"{table.sweep}_{scale}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     compare = bool(table.source)  # the paper's numbers beside ours, where the sweep has them
@@ -319,8 +319,7 @@ def draw_table(sweep_file, scale: str, results, out_dir, claims=None) -> dict:
               "status": f"table ({done}/{len(table.cells)} cells)"}
     if claims is not None:
         shown, verdicts, measured = claims(table)
-        report["claims"] = {k: {"shown": bool(v)} for k, v in shown.items()}
-        report["claims"]["measured"] = measured
+        report["claims"] = claims_report(shown, measured)
         report["verdicts"] = verdicts + report["verdicts"]
         report["markdown"] = "\n".join(verdicts) + "\n\n" + markdown
         del report["status"]  # judged like a figure: shown / not shown
