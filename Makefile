@@ -24,7 +24,7 @@ RUN_ARGS := --scale $(SCALE) --results $(RESULTS) $(if $(CLUSTER),--executor slu
 # drawing module, its test; nothing here changes.
 ARTIFACTS := $(sort $(subst _,-,$(subst /,-,$(patsubst analysis/%.py,%,\
 	$(wildcard analysis/*/figure_*.py analysis/*/table_*.py)))))
-.PHONY: venv test lint list report rehearse figure-3 $(ARTIFACTS) bench bench-optim \
+.PHONY: venv test lint list report reproduce rehearse figure-3 $(ARTIFACTS) bench bench-optim \
 	bench-harness bench-analysis bench-loader \
 	bench-paper-size gpu-check clean-venv
 
@@ -56,8 +56,20 @@ list: venv
 
 # Every claim at SCALE: shown / not shown / not run -> $(RESULTS)/report.md and .html.
 # Draws from existing results only (run the artifacts' targets first).
+# DOCS=docs: also the committed docs/reproduction.md (+ docs/figures/, the README's table).
 report: venv
-	$(BIN)/python -m analysis report --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/python -m analysis report --scale $(SCALE) --results $(RESULTS) \
+		$(if $(DOCS),--docs $(DOCS) --readme README.md,)
+
+# Every artifact at SCALE from what RESULTS lacks: all sweeps as one job (shared runs trained
+# once, JOBS runs side by side, progress + ETA; re-run to resume), then the report, at mini
+# into docs/ (the committed one; incomplete runs are reported as not run, and make fails).
+JOBS ?= 2
+reproduce: venv
+	status=0; $(BIN)/harness reproduce --scale $(SCALE) --results $(RESULTS) --jobs $(JOBS) \
+		|| status=$$?; \
+	$(MAKE) report SCALE=$(SCALE) RESULTS=$(RESULTS) \
+		DOCS=$(or $(DOCS),$(if $(filter mini,$(SCALE)),docs,)) && exit $$status
 
 # Defazio et al. 2025, Fig. 3 (cosine + warmup, SGD momentum) — the main job.
 figure-3: defazio2025-figure-3

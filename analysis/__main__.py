@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="mini")
     parser.add_argument("--results", default="results")
     parser.add_argument("--out", default=None, help="figure folder (RESULTS/figures)")
+    parser.add_argument("--docs", default=None,
+                        help="with `report`: also write DOCS/reproduction.md + DOCS/figures/")
+    parser.add_argument("--readme", default=None,
+                        help="with --docs: rewrite this README's reproduction block")
     args = parser.parse_args(argv)
     if args.artifact == "sweep":
         try:
@@ -85,8 +89,14 @@ def main(argv: list[str] | None = None) -> int:
 
         md, page, entries = write_report(args.scale, args.results)
         for name, e in entries.items():
-            print(f"{e['status']:>22}  {name}")
+            print(f"{e['status']:>27}  {name}")
         print(f"wrote {md} and {page}")
+        if args.docs:
+            from .reproduction import write_reproduction
+
+            readme = Path(args.readme) if args.readme else None
+            doc = write_reproduction(args.scale, args.results, entries, args.docs, readme)
+            print(f"wrote {doc}" + (f" and {readme}'s reproduction table" if readme else ""))
         return 0
     return _draw(args)
 

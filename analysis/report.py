@@ -70,7 +70,7 @@ def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> 
         status = "not shown (premise not met)"
     detail = report.get("markdown") or "\n".join(report["verdicts"])
     return {"status": status, "detail": detail, "claims": claims, "files": report["files"],
-            **about}
+            "premises": report.get("premises", {}), **about}
 
 
 def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:

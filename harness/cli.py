@@ -1,4 +1,4 @@
-"""`harness run | plan | params | status | cancel | table | data`: the command line.
+"""`harness run | plan | params | status | cancel | table | data | reproduce`: the command line.
 
 Every user error (sweep file, scale, dataset path) is one line on stderr and exit code 2,
 raised before anything is created under the results folder.
@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--cols", default=None, help="run key(s), comma-separated (optimizer)")
     table.add_argument("--compare-paper", action="store_true",
                        help="show the sweep file's paper_table value beside each cell")
+    sub.add_parser("reproduce", help="every sweep at a scale, shared runs once, N side by side"
+                   " (harness reproduce --help)")
     from .data_commands import add_parser as add_data_parser
 
     add_data_parser(sub)
@@ -312,6 +314,11 @@ def _launch(args, sweep, runs, profile) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["reproduce"]:  # its own parser (harness/reproduce.py)
+        from .reproduce import main as reproduce
+
+        return reproduce(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "table":

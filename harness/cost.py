@@ -141,17 +141,20 @@ RUN_OVERHEAD_S = 3.0
 SIMULATION_S = 30.0  # simulations: measured 10–30 s each
 
 
+def run_seconds(run) -> float:
+    """Rough seconds for one expanded run on 2 CPU cores."""
+    from .sweep import SimConfig
+
+    if isinstance(run.config, SimConfig):
+        return SIMULATION_S
+    return run_cost(run.config)["pflops"] * 1e3 / CPU_TFLOPS + RUN_OVERHEAD_S
+
+
 def cpu_minutes(sweep_file: str, scale: str) -> float:
     """Rough minutes for a sweep at `scale` on 2 CPU cores (what `make list` shows)."""
-    from .sweep import SimConfig, expand
+    from .sweep import expand
 
-    seconds = 0.0
-    for run in expand(sweep_file, scale):
-        if isinstance(run.config, SimConfig):
-            seconds += SIMULATION_S
-            continue
-        seconds += run_cost(run.config)["pflops"] * 1e3 / CPU_TFLOPS + RUN_OVERHEAD_S
-    return seconds / 60
+    return sum(run_seconds(run) for run in expand(sweep_file, scale)) / 60
 
 
 if __name__ == "__main__":  # python -m harness.cost SCALE SWEEP...: {sweep: minutes} as JSON

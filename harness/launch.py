@@ -63,6 +63,35 @@ def pending(runs: list[Run], results: str | Path, force: bool = False,
             or (rerun_stale and made_by_other_code(run_dir(results, r)))]
 
 
+def adopt_twins(runs: list[Run], results: str | Path, meta: dict) -> int:
+    """Copy in runs another sweep already trained: the same config has the same content
+    address (run id), so an intact folder RESULTS/<other sweep>/<scale>/<run id> is this run,
+    trained once (Kosson's figures share their centre runs). Its config.yaml is rewritten to
+    name this sweep; DONE, and with it the training code's provenance, is kept. Returns how
+    many were copied."""
+    copied = 0
+    for run in runs:
+        folder = run_dir(results, run)
+        if is_complete(folder):
+            continue
+        twins = (t for t in sorted(Path(results).glob(f"*/{run.scale}/{run.run_id}"))
+                 if t != folder and intact(t, warn=False))
+        if (twin := next(twins, None)) is None:
+            continue
+        staging = folder.with_name(f".{run.run_id}.copying")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(twin, staging)
+        write_config(run, staging, meta)
+        if folder.exists():
+            shutil.rmtree(folder)  # an unfinished attempt: the twin is the finished run
+        staging.rename(folder)
+        copied += 1
+    if copied:
+        print(f"{runs[0].sweep} [{runs[0].scale}]: {copied} run(s) copied from other sweeps' "
+              "identical runs (same config, same run id), not trained again", file=sys.stderr)
+    return copied
+
+
 def stale_note(runs: list[Run], results: str | Path, force: bool = False,
                rerun_stale: bool = False) -> str | None:
     """The one line saying how many complete runs other training code made (None: none, or
@@ -157,6 +186,8 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     Complete runs made by other training code are said in one line on stderr and kept, or,
     with `rerun_stale`, trained again from scratch."""
     results = Path(results).resolve()  # jobs may start in another working directory
+    if not force and runs and int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        adopt_twins(runs, results, meta)
     if note := stale_note(runs, results, force, rerun_stale):
         print(note, file=sys.stderr)
     todo = pending(runs, results, force, rerun_stale)

@@ -1,0 +1,86 @@
+"""docs/reproduction.md and the README's table are generated from the report's entries: the
+counts, premises, runtimes and thumbnails come from the results, and a README without the
+markers is refused rather than appended to."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from analysis.reproduction import (  # noqa: E402
+    README_BEGIN,
+    README_END,
+    THUMBNAIL_PX,
+    update_readme,
+    write_reproduction,
+)
+
+
+def _png(path, inches=(16, 10)):
+    fig = plt.figure(figsize=inches, dpi=150)
+    fig.savefig(path)
+    plt.close(fig)
+    return str(path)
+
+
+def _entries(tmp_path):
+    figure = _png(tmp_path / "chou2025-figure-1_mini.png")
+    return {
+        "chou2025-figure-1": {"status": "shown", "claims": {"equivalent": True},
+                              "premises": {"learns early": True}, "detail": "SHOWN  x",
+                              "files": [figure], "quote": "negligible differences"},
+        "chou2025-figure-4": {"status": "not shown (premise not met)", "claims": {"a": False},
+                              "premises": {"learns early": False}, "detail": "", "files": []},
+        "kosson2026-figure-2": {"status": "not run", "claims": {}, "detail": "", "files": []},
+    }
+
+
+def test_report_counts_premises_record_and_thumbnails(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    record = {"jobs": 2, "threads_per_job": 1, "runs": 213, "wall_s": 7200.0,
+              "started": "2026-12-01T14:30:00", "complete_before": 0,
+              "copied_to_other_sweeps": 36, "incomplete": []}
+    (results / "reproduce_mini.json").write_text(json.dumps(record))
+    docs = tmp_path / "docs"
+    path = write_reproduction("mini", str(results), _entries(tmp_path), docs)
+    text = path.read_text()
+    assert ("**1 of 3 artifacts SHOWN**; 0 not shown, 1 with their premise not met, 1 not run"
+            in text)
+    assert "**120 min** wall time" in text and "from an empty results folder" in text
+    assert "| **not shown (premise not met)** | NOT MET: learns early |" in text
+    assert "> negligible differences" in text
+    thumb = docs / "figures" / "chou2025-figure-1_mini.png"
+    assert "![chou2025-figure-1](figures/chou2025-figure-1_mini.png)" in text
+    with Image.open(thumb) as image:
+        assert max(image.size) == THUMBNAIL_PX  # 2400 px wide at the source
+
+
+def test_without_a_reproduce_record_no_runtime_is_claimed(tmp_path):
+    path = write_reproduction("mini", str(tmp_path), _entries(tmp_path), tmp_path / "docs")
+    assert "no total runtime is measured" in path.read_text()
+
+
+def test_readme_block_is_rewritten_in_place(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# top\n\n{README_BEGIN}\nold table\n{README_END}\n\n## after\n")
+    update_readme(readme, _entries(tmp_path), "mini", tmp_path / "docs" / "reproduction.md")
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("# top") and text.endswith("## after\n")
+    assert "| [chou2025-figure-4](docs/reproduction.md#chou2025-figure-4) | not shown" in text
+    update_readme(readme, _entries(tmp_path), "mini", tmp_path / "docs" / "reproduction.md")
+    assert text == readme.read_text()  # idempotent
+
+
+def test_readme_without_markers_is_refused(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# no block\n")
+    with pytest.raises(ValueError, match="no <!-- reproduction:begin -->"):
+        update_readme(readme, _entries(tmp_path), "mini", tmp_path / "reproduction.md")
+    assert readme.read_text() == "# no block\n"
