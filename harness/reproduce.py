@@ -58,6 +58,7 @@ def work_list(sweep_files: list[str], scale: str) -> tuple[list[tuple[Run, dict,
 def worker(sweep_files: list[str], scale: str, results: str, data_root: str | None) -> int:
     """Train the work list's runs that no other worker holds (launch's run lock) and that are
     not complete; a failing run is said and skipped, not fatal to the others."""
+    from .checkpoint import Preempted
     from .launch import launch
 
     failed = 0
@@ -66,6 +67,8 @@ def worker(sweep_files: list[str], scale: str, results: str, data_root: str | No
             continue
         try:
             launch([run], results, meta, "inline", data_root=data_root)
+        except Preempted:
+            raise  # told to stop (SIGTERM from `reproduce`): the checkpoint resumes it
         except Exception as e:  # noqa: BLE001  (one broken run must not stop the others)
             failed += 1
             print(f"FAILED {run.sweep}/{run.run_id}: {type(e).__name__}: {e}", flush=True)
@@ -159,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     except SweepError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("stopped: the runs in training saved checkpoints; run the same command again to "
+              "resume", file=sys.stderr)
+        return 130
     return 1 if record["incomplete"] else 0
 
 
