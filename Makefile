@@ -69,7 +69,9 @@ reproduce: venv
 	status=0; $(BIN)/harness reproduce --scale $(SCALE) --results $(RESULTS) --jobs $(JOBS) \
 		|| status=$$?; \
 	$(MAKE) report SCALE=$(SCALE) RESULTS=$(RESULTS) \
-		DOCS=$(or $(DOCS),$(if $(filter mini,$(SCALE)),docs,)) && exit $$status
+		DOCS=$(or $(DOCS),$(if $(filter mini,$(SCALE)),docs,)) && \
+	if [ "$(SCALE)" = mini ]; then $(BIN)/python benchmarks/bench_reproduce.py \
+		--results $(RESULTS); fi && exit $$status
 
 # Defazio et al. 2025, Fig. 3 (cosine + warmup, SGD momentum) — the main job.
 figure-3: defazio2025-figure-3

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.sweep import SCALES, SweepError, expand
+from harness.runfolder import is_complete
+from harness.sweep import SCALES, SweepError, expand, stored_run_dir
 
 from .artifacts import Artifact, discover
 from .load import ResultsError
@@ -52,11 +53,27 @@ def artifact_rows(with_estimate: bool = True) -> list[dict]:
     return rows
 
 
+def incomplete_runs(sweep_file: str | None, scale: str, results: str) -> tuple[int, int] | None:
+    """(complete, total) runs of the sweep at `scale`; None without a sweep (or scale)."""
+    if not sweep_file:
+        return None
+    try:
+        runs = expand(sweep_file, scale)
+    except SweepError:
+        return None
+    return sum(is_complete(stored_run_dir(results, r)) for r in runs), len(runs)
+
+
 def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> dict:
     """One artifact's entry in the report: status, verdict text, claims, files, and the
     paper's words it checks (`quote`) and what it does not reproduce, run or not."""
     about = {"quote": getattr(artifact.module, "QUOTE", ""),
              "not_reproduced": getattr(artifact.module, "NOT_REPRODUCED", "")}
+    if (missing := incomplete_runs(artifact.sweep_file, scale, results)) is not None:
+        done, total = missing
+        if 0 < done < total:  # a partial lr grid could put an optimum on a false edge
+            return {"status": "not run", "detail": f"{done} of {total} runs complete; claims "
+                    "are not judged on a partial sweep", "claims": {}, "files": [], **about}
     try:
         report = artifact.module.draw(artifact.sweep_file, scale, results, out)
     except (ResultsError, SweepError) as e:

@@ -16,10 +16,13 @@ from pathlib import Path
 from harness.runfolder import ResultsError, read_done
 from harness.sweep import SweepError, expand, stored_run_dir
 
+from .artifacts import ROOT as ARTIFACT_ROOT
 from .artifacts import discover
 
 THUMBNAIL_PX = 720  # the longer side of a docs/figures PNG: legible, ~100 KB
 README_BEGIN, README_END = "<!-- reproduction:begin -->", "<!-- reproduction:end -->"
+# experiments/<paper>/README.md: the paper's artifact table, rewritten between these
+PAPER_BEGIN, PAPER_END = "<!-- artifacts:begin -->", "<!-- artifacts:end -->"
 STATUSES = ("shown", "not shown", "not shown (premise not met)", "not run")
 
 
@@ -121,18 +124,54 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
     path.write_text("\n".join(md) + "\n")
     if readme is not None:
         update_readme(readme, entries, scale, path)
+        update_paper_readmes(entries, scale, path, seconds)
     return path
+
+
+def _rewrite_block(path: Path, begin: str, end: str, lines: list[str]) -> None:
+    text = path.read_text()
+    if begin not in text or end not in text:
+        raise ValueError(f"{path}: no {begin} … {end} block to rewrite")
+    block = "\n".join([begin, *lines, end])
+    pattern = re.escape(begin) + ".*?" + re.escape(end)
+    path.write_text(re.sub(pattern, lambda _: block, text, flags=re.S))
+
+
+def _summary(artifact) -> str:
+    """The module docstring's first paragraph without its "Paper, Figure N:" lead."""
+    first = " ".join((artifact.module.__doc__ or "").strip().split("\n\n")[0].split())
+    return first.split(": ", 1)[1] if ": " in first else first
+
+
+def update_paper_readmes(entries: dict, scale: str, report: Path,
+                         seconds: dict[str, float | None]) -> list[Path]:
+    """Each experiments/<paper>/README.md's artifact table: what the artifact checks (its
+    docstring), its command, runs per scale, the mini estimate, and its status here with the
+    training time, linked to its section of the report."""
+    from .report import artifact_rows
+
+    rows = {r["artifact"]: r for r in artifact_rows()}
+    written = []
+    for paper in sorted({a.paper for a in discover()}):
+        readme = ARTIFACT_ROOT / "experiments" / paper / "README.md"
+        link = Path("../..") / report.resolve().relative_to(ARTIFACT_ROOT)
+        lines = ["| artifact | command | runs | mini ≈ min (estimate) | "
+                 f"at {scale} (generated) |", "|---|---|---|---|---|"]
+        for a in (a for a in discover() if a.paper == paper):
+            r, e = rows[a.name], entries.get(a.name, {"status": "not run"})
+            lines.append(f"| **{a.name}**: {_summary(a)} | `{r['make']}` | {r['runs per scale']}"
+                         f" | {r['mini ≈ min (2 cores)']} | [{e['status']}]({link}#{a.name}), "
+                         f"training {_minutes(seconds.get(a.name))} min |")
+        _rewrite_block(readme, PAPER_BEGIN, PAPER_END, lines)
+        written.append(readme)
+    return written
 
 
 def update_readme(readme: Path, entries: dict, scale: str, report: Path) -> None:
     """Rewrite the README's block between the markers: the counts and a line per artifact."""
-    text = readme.read_text()
-    if README_BEGIN not in text or README_END not in text:
-        raise ValueError(f"{readme}: no {README_BEGIN} … {README_END} block to rewrite")
+    report, readme = report.resolve(), readme.resolve()
     link = report.relative_to(readme.parent) if report.is_relative_to(readme.parent) else report
-    rows = [README_BEGIN, f"At {scale} scale ([the full report]({link}), generated): "
+    rows = [f"At {scale} scale ([the full report]({link}), generated): "
             + _counts(entries) + ".", "", "| artifact | status |", "|---|---|"]
     rows += [f"| [{n}]({link}#{n}) | {e['status']} |" for n, e in entries.items()]
-    block = "\n".join(rows + [README_END])
-    pattern = re.escape(README_BEGIN) + ".*?" + re.escape(README_END)
-    readme.write_text(re.sub(pattern, lambda _: block, text, flags=re.S))
+    _rewrite_block(readme, README_BEGIN, README_END, rows)

@@ -28,3 +28,27 @@ def test_the_report_says_what_is_not_reproduced(tmp_path):
     text = md.read_text()
     assert "Not reproduced here: the depth panels" in text
     assert "> Fig. 1: “negligible differences" in text
+
+
+def test_a_partial_sweep_is_not_judged(fake_sweep, tmp_path):
+    """Two of three lr runs done: the missing one could be the optimum, so the artifact is
+    'not run' (with the count) rather than judged on an lr grid with a hole."""
+    from types import SimpleNamespace
+
+    from conftest import CLAIMS_SWEEP
+
+    drawn = []
+    module = SimpleNamespace(draw=lambda *a: drawn.append(a) or {"claims": {}, "verdicts": [],
+                                                                  "files": []})
+    sweep = {**CLAIMS_SWEEP, "grid": {"lr": [0.01, 0.02, 0.04]}}
+    path, results = fake_sweep(sweep, how=lambda cfg: None if cfg.lr == 0.04 else {})
+    from analysis.report import artifact_claims
+
+    entry = artifact_claims(SimpleNamespace(module=module, sweep_file=str(path)), "smoke",
+                            str(results), tmp_path / "figures")
+    assert entry["status"] == "not run" and not drawn
+    assert entry["detail"].startswith("2 of 3 runs complete")
+    path, results = fake_sweep(sweep, folder=tmp_path / "all")
+    entry = artifact_claims(SimpleNamespace(module=module, sweep_file=str(path)), "smoke",
+                            str(results), tmp_path / "figures")
+    assert entry["status"] == "shown" and len(drawn) == 1

@@ -84,3 +84,27 @@ def test_readme_without_markers_is_refused(tmp_path):
     with pytest.raises(ValueError, match="no <!-- reproduction:begin -->"):
         update_readme(readme, _entries(tmp_path), "mini", tmp_path / "reproduction.md")
     assert readme.read_text() == "# no block\n"
+
+
+def test_paper_readmes_get_one_generated_row_per_artifact(tmp_path, monkeypatch):
+    import shutil
+
+    from analysis import reproduction
+    from analysis.artifacts import ROOT, discover
+
+    for readme in (ROOT / "experiments").glob("*/README.md"):
+        copy = tmp_path / readme.relative_to(ROOT)
+        copy.parent.mkdir(parents=True)
+        shutil.copy(readme, copy)
+    monkeypatch.setattr(reproduction, "ARTIFACT_ROOT", tmp_path)
+    entries = {"chou2025-figure-1": {"status": "shown"}}
+    written = reproduction.update_paper_readmes(
+        entries, "mini", tmp_path / "docs" / "reproduction.md", {"chou2025-figure-1": 90.0})
+    assert len(written) == len({a.paper for a in discover()})
+    for artifact in discover():
+        text = (tmp_path / "experiments" / artifact.paper / "README.md").read_text()
+        status = "shown" if artifact.name in entries else "not run"
+        assert text.count(f"| **{artifact.name}**: ") == 1
+        assert f"[{status}](../../docs/reproduction.md#{artifact.name})" in text
+    chou = (tmp_path / "experiments" / "chou2025" / "README.md").read_text()
+    assert "training 1.5 min" in chou and "Renormalized AdamW" in chou  # from its docstring
