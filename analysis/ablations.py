@@ -1,5 +1,5 @@
-"""Ablations over one key at its best lr (Kosson Figs. 4, 5, 10, 17): loss curves per value
-and the claims that compare them.
+"""Ablations over one key at its best lr (Kosson Figs. 4, 5, 9, 10, 17): loss curves per
+value, the premise that the compared runs learn, and the claims that compare them.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis import style
 from analysis.load import load_runs
-from analysis.lr_sweeps import edge_optima, final_losses, sweep_plot
+from analysis.lr_sweeps import best_runs, edge_optima, final_losses, learns_premise, sweep_plot
 from analysis.style import verdict
 
 
@@ -27,9 +27,9 @@ def ablation_curves(ax, runs: list[dict], by: str, best: dict) -> None:
 
 def ablation_figure(sweep_file, scale, results, out_dir, by: str, figure: str, what: str,
               compare, tables=("metrics",), extra_panel=None) -> dict:
-    """An lr sweep per `by` value: sweep + loss curves (+ an extra panel), the figure's own
-    claim (`compare(best_loss) -> (name, shown, text, measured)`) and the edge-of-grid
-    check."""
+    """An lr sweep per `by` value: sweep + loss curves (+ an extra panel), the premise that
+    each value's best run learns (first), the figure's own claim (`compare(best_loss) ->
+    (name, shown, text, measured)`) and the edge-of-grid check."""
     runs = load_runs(sweep_file, scale, results, tables=tables)
     table = final_losses(runs, by)
     best_loss = table.groupby(by)["loss"].min()
@@ -38,7 +38,8 @@ def ablation_figure(sweep_file, scale, results, out_dir, by: str, figure: str, w
     # name None: a measurement the figure shows, with no claim attached (said, not judged)
     shown = {name: ok} if name else {}
     shown["optima_inside_the_lr_grid"] = not at_edge
-    verdicts = [verdict(ok, text) if name else f"{'measured':9}  {text}",
+    premises, verdicts, learned = learns_premise(best_runs(runs, table, by))
+    verdicts += [verdict(ok, text) if name else f"{'measured':9}  {text}",
                 verdict(not at_edge, "every optimum inside the lr grid" if not at_edge else
                         f"optimum on the grid's edge for {by} {at_edge}: extend the grid")]
     panels = 3 if extra_panel else 2
@@ -50,10 +51,10 @@ def ablation_figure(sweep_file, scale, results, out_dir, by: str, figure: str, w
         shown.update(more_shown)
         verdicts += more_verdicts
         measured.update(more_measured)
-    measured.update(best_loss={str(k): float(v) for k, v in best_loss.items()},
+    measured.update(learned, best_loss={str(k): float(v) for k, v in best_loss.items()},
                     best_lr={str(k): v for k, v in best.items()}, at_edge=at_edge)
     return style.finish(fig, f"kosson2026-figure-{figure}_{scale}", verdicts, shown, measured,
-                        out_dir, text_y=-0.04)
+                        out_dir, text_y=-0.04, premises=premises)
 
 
 def need_groups(best_loss: pd.Series, groups, figure: str) -> None:

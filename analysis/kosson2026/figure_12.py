@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis import style
 from analysis.load import ResultsError, load_runs
-from analysis.lr_sweeps import edge_optima, sweep_plot, sweep_table
+from analysis.lr_sweeps import best_runs, edge_optima, learns_premise, sweep_plot, sweep_table
 from analysis.style import verdict
 
 QUOTE = ("Kosson et al. 2026 (summary), Fig. 12: “The matrix learning rate is the most important "
@@ -69,12 +69,13 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         "gains lr": ([r for r in gains if (r["config"]["lr"], r["config"]["adam_lr"])
                       == (lr0, adam0)], "gains_lr"),
     }
-    tables = {}
+    tables, compared = {}, {}
     for name, (members, key) in segments.items():
         if len({r["config"][key] for r in members}) < 2:
             raise ResultsError(f"{sweep_file}: figure 12 needs ≥ 2 values of {key} around "
                                f"lr {lr0}, adam_lr {adam0}")
         tables[name] = sweep_table(members, lambda c, n=name: n, key)
+        compared.update(best_runs(members, tables[name], "g", lambda c, n=name: n, key))
     pen = {name: penalty(t) for name, t in tables.items()}
     lo, hi = flat_span(tables["gains lr"])
     edge = edge_optima(tables["matrix lr"], "g")[1] + edge_optima(tables["adam lr"], "g")[1]
@@ -84,7 +85,8 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
              "flat_in_gains_lr": hi / lo > FLAT_SPAN,
              "optima_inside_the_lr_grid": not edge}
     worst = ", ".join(f"{k} {100 * v:.2f} %" for k, v in pen.items())
-    verdicts = [
+    premises, verdicts, learned = learns_premise(compared)
+    verdicts += [
         verdict(shown["matrix_lr_matters_most"], f"worst excess loss within ×{BROAD_WINDOW:g} "
                 f"of each optimum: {worst} (matrix lr must be largest)"),
         verdict(shown["flat_in_gains_lr"], f"gains lr {lo:g}–{hi:g} ({hi / lo:.0f}×) within "
@@ -98,6 +100,6 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     best = {n: float(t.loc[t["loss"].idxmin(), "lr"]) for n, t in tables.items()}
     measured = {"excess_loss_within_window": pen, "best_lr": best,
                 "gains_lr_flat_range": [lo, hi], "at_edge": edge,
-                "centre": {"lr": lr0, "adam_lr": adam0}}
+                "centre": {"lr": lr0, "adam_lr": adam0}, **learned}
     return style.finish(fig, f"kosson2026-figure-12_{scale}", verdicts, shown, measured, out_dir,
-                        text_y=-0.02)
+                        text_y=-0.02, premises=premises)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from analysis import style
 from analysis.load import ResultsError, load_runs
-from analysis.lr_sweeps import edge_optima, sweep_plot, sweep_table
+from analysis.lr_sweeps import best_runs, edge_optima, learns_premise, sweep_plot, sweep_table
 from analysis.style import all_finite, verdict
 
 QUOTE = ("Kosson et al. 2026 (summary), Fig. 14: “the choice still matters: the unit-RMS-norm … "
@@ -36,10 +36,12 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     runs = load_runs(sweep_file, scale, results, tables=("metrics",))
     optimizers = [o for o in ("muon", "muonmd") if any(r["config"]["optimizer"] == o
                                                        for r in runs)]
-    shown, measured, verdicts, tables = {}, {}, [], {}
+    shown, measured, verdicts, tables, compared = {}, {}, [], {}, {}
     for opt in optimizers:
-        t = sweep_table([r for r in runs if r["config"]["optimizer"] == opt],
-                        lambda c: c["muon_adjust_lr"])
+        members = [r for r in runs if r["config"]["optimizer"] == opt]
+        t = sweep_table(members, lambda c: c["muon_adjust_lr"])
+        compared.update({f"{opt} {g}": group for g, group in best_runs(
+            members, t, "g", lambda c: c["muon_adjust_lr"]).items()})
         best = t.groupby("g")["loss"].min()
         needed = (*SQRT_FACTORS, "match_rms_adamw")
         if not set(needed) <= set(best.index):
@@ -65,6 +67,8 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         tables[opt] = t
     if not tables:
         raise ResultsError(f"{sweep_file}: figure 14 needs muon or muonmd runs")
+    premises, lines, learned = learns_premise(compared)
+    verdicts, measured = lines + verdicts, {**measured, **learned}
     edge = [f"{o} {g}" for o, t in tables.items() for g in edge_optima(t, "g")[1]]
     shown["optima_inside_the_lr_grid"] = not edge
     verdicts.append(verdict(not edge, "every optimum inside the lr grid" if not edge else
@@ -76,4 +80,4 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         sweep_plot(t, "g", scale, "14", "Muon's shape-dependent scale factors", ax=ax,
                     xlabel=f"{opt}: matrix lr", label=lambda g: FACTORS.get(g, g))
     return style.finish(fig, f"kosson2026-figure-14_{scale}", verdicts, shown, measured, out_dir,
-                        text_y=-0.02)
+                        text_y=-0.02, premises=premises)

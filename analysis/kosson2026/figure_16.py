@@ -8,7 +8,9 @@ from analysis import style
 from analysis.load import ResultsError, load_runs
 from analysis.lr_sweeps import (
     MAX_OPTIMUM_SHIFT,
+    best_runs,
     edge_optima,
+    learns_premise,
     optima_finite,
     optimum_shift,
     sweep_plot,
@@ -30,10 +32,12 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     if not set(ALPHAS) <= found:
         raise ResultsError(f"{sweep_file}: figure 16 needs block_output_scale "
                            f"{' and '.join(ALPHAS)}; found {', '.join(sorted(found))}")
-    tables, shifts, bests, shown = {}, {}, {}, {}
+    tables, shifts, bests, shown, compared = {}, {}, {}, {}, {}
     for alpha in ALPHAS:
-        t = sweep_table([r for r in runs if r["config"]["block_output_scale"] == alpha],
-                        lambda c: c["depth"])
+        members = [r for r in runs if r["config"]["block_output_scale"] == alpha]
+        t = sweep_table(members, lambda c: c["depth"])
+        compared.update({f"{ALPHAS[alpha]} L={d}": group for d, group in best_runs(
+            members, t, "g", lambda c: c["depth"]).items()})
         bests[alpha], shifts[alpha] = optimum_shift(t, "g")
         shown[f"{alpha}_lr_transfers_across_depth"] = optima_finite(t, "g") and \
             shifts[alpha] <= MAX_OPTIMUM_SHIFT
@@ -48,9 +52,10 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     shown["sqrt_scale_improves"] = bool(depths) and not worse and not diverged
     edge = [f"{ALPHAS[a]} depth {g}" for a, t in tables.items() for g in edge_optima(t, "g")[1]]
     shown["optima_inside_the_lr_grid"] = not edge
-    verdicts = [verdict(shown[f"{a}_lr_transfers_across_depth"], f"{ALPHAS[a]}: best lr per "
-                        f"depth {bests[a]}, moves {shifts[a]} step(s) (≤ {MAX_OPTIMUM_SHIFT})")
-                for a in ALPHAS]
+    premises, verdicts, learned = learns_premise(compared)
+    verdicts += [verdict(shown[f"{a}_lr_transfers_across_depth"], f"{ALPHAS[a]}: best lr per "
+                         f"depth {bests[a]}, moves {shifts[a]} step(s) (≤ {MAX_OPTIMUM_SHIFT})")
+                 for a in ALPHAS]
     pairs = ", ".join(f"L={d}: {sqrt[d]:.4f} vs {inv[d]:.4f}" for d in depths)
     verdicts += [verdict(shown["sqrt_scale_improves"], f"best loss √(1/(2L)) vs 1/L: {pairs}"),
                  verdict(not edge, "every optimum inside the lr grid" if not edge else
@@ -65,6 +70,7 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     measured = {"best_lr": {a: {str(k): v for k, v in b.items()} for a, b in bests.items()},
                 "shift": shifts, "at_edge": edge, "sqrt_worse_at_depths": worse,
                 "diverged_at_depths": diverged,
-                "best_loss": {a: {str(k): float(v) for k, v in s.items()} for a, s in loss.items()}}
+                "best_loss": {a: {str(k): float(v) for k, v in s.items()} for a, s in loss.items()},
+                **learned}
     return style.finish(fig, f"kosson2026-figure-16_{scale}", verdicts, shown, measured, out_dir,
-                        text_y=-0.02)
+                        text_y=-0.02, premises=premises)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from analysis import style
 from analysis.load import load_runs
-from analysis.lr_sweeps import final_losses, sweep_plot
+from analysis.lr_sweeps import best_runs, final_losses, learns_premise, sweep_plot
 from analysis.style import verdict
 
 QUOTE = ("Kosson et al. 2026 (summary), Fig. 6: “Adding learnable magnitude gains on top of "
@@ -15,7 +15,8 @@ QUOTE = ("Kosson et al. 2026 (summary), Fig. 6: “Adding learnable magnitude ga
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """Gain modes on the sphere: any gains beat none; row+column is the best mode."""
-    table = final_losses(load_runs(sweep_file, scale, results, tables=("metrics",)), "gains")
+    runs = load_runs(sweep_file, scale, results, tables=("metrics",))
+    table = final_losses(runs, "gains")
     best_loss = table.groupby("gains")["loss"].min()
     if "none" not in best_loss or "row+col" not in best_loss:
         raise ValueError("figure 6 needs gains 'none' and 'row+col' runs")
@@ -27,12 +28,13 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
              "row_col_is_best": style.all_finite(best_loss["row+col"])
              and bool(best_loss.idxmin() == "row+col")}
     listing = ", ".join(f"{g} {v:.4f}" for g, v in best_loss.sort_values().items())
-    verdicts = [
+    premises, verdicts, learned = learns_premise(best_runs(runs, table, "gains"))
+    verdicts += [
         verdict(shown["gains_beat_sphere_only"], f"best loss with gains {with_gains.min():.4f}"
                 f" vs sphere only {best_loss['none']:.4f}"),
         verdict(shown["row_col_is_best"], f"best loss per gain mode: {listing}"),
     ]
     fig = sweep_plot(table, "gains", scale, "6", "MuonMD gain modes")
-    measured = {"best_loss": {k: float(v) for k, v in best_loss.items()}}
+    measured = {"best_loss": {k: float(v) for k, v in best_loss.items()}, **learned}
     return style.finish(fig, f"kosson2026-figure-6_{scale}", verdicts, shown, measured, out_dir,
-                        text_y=-0.04)
+                        text_y=-0.04, premises=premises)

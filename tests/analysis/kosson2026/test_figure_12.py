@@ -1,5 +1,6 @@
 """Kosson Fig. 12: the matrix lr matters most and the loss is flat in the gains' lr, made to
-pass and to fail on fake runs (and failed by diverged runs)."""
+pass and to fail on fake runs, judged only where the runs learn (and failed by diverged
+runs)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from analysis.kosson2026 import figure_12 as kosson_figure_12
 
-from .conftest import LRS, bowl
+from .conftest import LEARNING, LRS, STUCK, assert_premise, bowl
 
 ZIP12 = {"lr": [0.01] * 11 + [0.0025, 0.005, 0.02, 0.04],
          "adam_lr": [0.001, 0.002, 0.004, 0.008, 0.016] + [0.004] * 10,
@@ -17,21 +18,25 @@ ZIP12 = {"lr": [0.01] * 11 + [0.0025, 0.005, 0.02, 0.04],
 
 @pytest.mark.parametrize("gains_width, shown", [(0.0005, (True, True)),
                                                 (0.02, (False, False))])
-def test_figure12_claims(gpt_sweep, tmp_path, gains_width, shown):
+@pytest.mark.parametrize("start, learns", [(LEARNING, True), (STUCK, False)])
+def test_figure12_claims(gpt_sweep, tmp_path, gains_width, shown, start, learns):
     def loss(cfg):
         if cfg.gains_lr is not None:
             return 2.0 + bowl(cfg.gains_lr, 0.004, gains_width)
         return 2.0 + bowl(cfg.lr, 0.01, 0.01) + bowl(cfg.adam_lr, 0.004, 0.002)
-    path, results = gpt_sweep({"zip": ZIP12}, loss)
+    path, results = gpt_sweep({"zip": ZIP12}, loss, start=start)
     report = kosson_figure_12.draw(path, "smoke", results, tmp_path / "fig")
     claims = report["claims"]
     assert (claims["matrix_lr_matters_most"]["shown"], claims["flat_in_gains_lr"]["shown"]) \
         == shown
+    assert set(claims["measured"]["eval_loss_end_over_start"]) == {"matrix lr", "adam lr",
+                                                                   "gains lr"}
+    assert_premise(kosson_figure_12, path, results, tmp_path / "r", learns)
     assert claims["optima_inside_the_lr_grid"]["shown"]
     assert claims["measured"]["best_lr"] == {"matrix lr": 0.01, "adam lr": 0.004,
                                              "gains lr": 0.004}
     assert claims["measured"]["excess_loss_within_window"]["matrix lr"] == pytest.approx(0.02)
-    assert len(report["verdicts"]) == 3 and all(p.endswith(("png", "pdf"))
+    assert len(report["verdicts"]) == 4 and all(p.endswith(("png", "pdf"))
                                                 for p in report["files"])
 
 
@@ -53,7 +58,8 @@ def test_figure12_all_gains_runs_diverged_is_not_flat(gpt_sweep, tmp_path):
     assert not claims["flat_in_gains_lr"]["shown"]  # every loss inf: not "flat at inf"
     assert not claims["matrix_lr_matters_most"]["shown"]  # the gains penalty is NaN
     assert np.isnan(claims["measured"]["excess_loss_within_window"]["gains lr"])
-    assert report["verdicts"][1].startswith("NOT SHOWN")
+    assert report["premises"] == {"compared_runs_learn": False}  # its best gains run: inf
+    assert report["verdicts"][2].startswith("NOT SHOWN")
 
 
 def test_flat_span_and_penalty_of_an_all_diverged_table():

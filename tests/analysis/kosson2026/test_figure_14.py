@@ -1,5 +1,5 @@
 """Kosson Fig. 14: Muon's √ lr factors are best and nearly identical, RMS matching noticeably
-worse, made to pass and to fail on fake runs."""
+worse, made to pass and to fail on fake runs, and judged only where the runs learn."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from analysis.kosson2026 import figure_14 as kosson_figure_14
 from analysis.load import ResultsError
 
-from .conftest import LRS, bowl
+from .conftest import LEARNING, LRS, STUCK, assert_premise, bowl
 
 
 @pytest.mark.parametrize("best, shown", [
@@ -19,16 +19,20 @@ from .conftest import LRS, bowl
      (True, False, True)),
     ({"spectral_unclamped": 1.000, "original": 1.002, "match_rms_adamw": 1.001},
      (False, True, False))])
-def test_figure14_claims(gpt_sweep, tmp_path, best, shown):
+@pytest.mark.parametrize("start, learns", [(LEARNING, True), (STUCK, False)])
+def test_figure14_claims(gpt_sweep, tmp_path, best, shown, start, learns):
     grid = {"optimizer": ["muon", "muonmd"], "muon_adjust_lr": list(best), "lr": LRS}
     path, results = gpt_sweep({"grid": grid},
-                              lambda cfg: best[cfg.muon_adjust_lr] + bowl(cfg.lr, 0.01, 0.01))
+                              lambda cfg: best[cfg.muon_adjust_lr] + bowl(cfg.lr, 0.01, 0.01),
+                              start=start)
     claims = kosson_figure_14.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     for opt in ("muon", "muonmd"):
         assert (claims[f"{opt}_sqrt_factors_best"]["shown"],
                 claims[f"{opt}_sqrt_factors_nearly_identical"]["shown"],
                 claims[f"{opt}_rms_matching_noticeably_worse"]["shown"]) == shown
     assert claims["optima_inside_the_lr_grid"]["shown"]
+    assert len(claims["measured"]["eval_loss_end_over_start"]) == 6  # 2 optimizers × 3
+    assert_premise(kosson_figure_14, path, results, tmp_path / "r", learns)
 
 
 def test_figure14_needs_the_three_factors(gpt_sweep, tmp_path):

@@ -1,5 +1,6 @@
 """Kosson Fig. 16: the lr transfers across depth under a block-output scale, made to pass and
-to fail on fake runs; the shipped Kosson sweeps expand to their grids."""
+to fail on fake runs, and judged only where the runs learn; the shipped Kosson sweeps expand
+to their grids."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from analysis.kosson2026 import figure_16 as kosson_figure_16
 from harness.sweep import expand, load_sweep
 
-from .conftest import LRS, bowl
+from .conftest import LEARNING, LRS, STUCK, assert_premise, bowl
 
 
 @pytest.mark.parametrize("moving, sqrt_worse", [(False, False), (True, False), (False, True)])
@@ -43,6 +44,16 @@ def test_figure16_a_depth_where_both_scales_diverged_fails(gpt_sweep, tmp_path):
     assert claims["measured"]["diverged_at_depths"] == [3]
     for alpha in kosson_figure_16.ALPHAS:  # depth 3's "optimum" would be the first lr
         assert not claims[f"{alpha}_lr_transfers_across_depth"]["shown"]
+
+
+@pytest.mark.parametrize("start, learns", [(LEARNING, True), (STUCK, False)])
+def test_figure16_premise_the_compared_runs_learn(gpt_sweep, tmp_path, start, learns):
+    grid = {"depth": [1, 3], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS}
+    path, results = gpt_sweep({"grid": grid}, lambda cfg: 2.0 + bowl(cfg.lr, 0.01, 0.01) - 0.01
+                              * (cfg.block_output_scale == "inverse_sqrt_2depth"), start=start)
+    entry = assert_premise(kosson_figure_16, path, results, tmp_path / "r", learns)
+    assert all(entry["claims"].values())  # every claim shown, as without the premise
+    assert entry["detail"].count("L=") >= 4  # each (α, depth) best run listed
 
 
 def test_shipped_sweeps_expand_with_their_grids():

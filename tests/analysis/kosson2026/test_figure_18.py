@@ -1,5 +1,7 @@
-"""Kosson Fig. 18: the gains spread over more than 10×, made to pass and to fail on fake runs;
-runs logged before the gain columns, gains crossing zero or gone NaN, and rank factors."""
+"""Kosson Fig. 18: the gains spread over more than 10× during training (at every logged step of
+the second half, not at the last one only), made to pass and to fail on fake runs, and judged
+only where the runs learn; runs logged before the gain columns, gains crossing zero or gone
+NaN, and rank factors."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from harness.run import _rows_before
 from harness.runfolder import LAYERS_SCHEMA, atomic_write_parquet
 from harness.sweep import expand, run_dir
 
+from .conftest import LEARNING, STUCK, assert_premise
+
 
 def softplus_inverse(g):
     return float(np.log(np.expm1(g)))
@@ -21,12 +25,17 @@ def softplus_inverse(g):
 GAIN = "blocks.1.{}.parametrizations.weight.0.{}"
 
 
-@pytest.mark.parametrize("low, shown", [(0.05, True), (0.5, False)])
-def test_figure18_claim(gpt_sweep, tmp_path, low, shown):
-    def gains_of(cfg):  # gains widen linearly from 1 to [low, 2] over training
+# The gains widen linearly from 1 to [low, 2] over the first 40 % of the run and hold ("early"),
+# or over the whole run ("late": > 10× only from 89 %, so a last-step check would pass it).
+RAMPS = {"early": np.minimum(np.linspace(0, 1, 10) / 0.4, 1.0), "late": np.linspace(0, 1, 10)}
+
+
+@pytest.mark.parametrize("ramp, low, shown", [("early", 0.05, True), ("early", 0.5, False),
+                                              ("late", 0.05, False)])
+def test_figure18_claim(gpt_sweep, tmp_path, ramp, low, shown):
+    def gains_of(cfg):
         to_raw = softplus_inverse if cfg.gain_param == "softplus" else np.log
-        ramp = np.linspace(0, 1, 10)
-        steps = [(to_raw(1 + (low - 1) * f), to_raw(1 + f)) for f in ramp]
+        steps = [(to_raw(1 + (low - 1) * f), to_raw(1 + f)) for f in RAMPS[ramp]]
         flat = [(to_raw(1.0), to_raw(1.0))] * 10
         out = {GAIN.format(m, "row"): steps for m in ("attn.qkv", "mlp.down")}
         out.update({GAIN.format(m, "col"): flat for m in ("attn.qkv", "mlp.down")})
@@ -36,9 +45,25 @@ def test_figure18_claim(gpt_sweep, tmp_path, low, shown):
                               gains_of=gains_of)
     claims = kosson_figure_18.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert claims["gains_spread_over_10x"]["shown"] is shown
-    spread = claims["measured"]["final_spread"]
+    measured = claims["measured"]
+    spread = measured["final_spread"]
     assert set(spread) == {"softplus", "exp"} and set(spread["exp"]) == {"attn.qkv", "mlp.down"}
     assert spread["exp"]["mlp.down"] == pytest.approx(2 / low)
+    f = RAMPS[ramp][5]  # step 50: the first logged step of the second half, the narrowest
+    assert measured["min_spread_second_half"]["exp"]["mlp.down"] == \
+        pytest.approx((1 + f) / (1 + (low - 1) * f))
+    held = {("early", 0.05): 40 / 90, ("early", 0.5): None, ("late", 0.05): 80 / 90}
+    assert measured["spread_held_from"]["exp"] == pytest.approx(held[ramp, low])
+
+
+@pytest.mark.parametrize("start, learns", [(LEARNING, True), (STUCK, False)])
+def test_figure18_premise_the_runs_learn(gpt_sweep, tmp_path, start, learns):
+    gains = {GAIN.format("attn.qkv", "row"): [(softplus_inverse(0.05),
+                                                softplus_inverse(2.0))] * 10}
+    path, results = gpt_sweep({"grid": {"gain_param": ["softplus", "exp"]}}, start=start,
+                              gains_of=lambda cfg: gains)
+    entry = assert_premise(kosson_figure_18, path, results, tmp_path / "r", learns)
+    assert entry["claims"]["gains_spread_over_10x"]  # judged either way, shown here
 
 
 def test_figure18_identity_gains_crossing_zero_are_said_not_counted(gpt_sweep, tmp_path):
@@ -75,7 +100,7 @@ def test_figure18_gains_gone_nan_fail_and_are_not_said_to_cross_zero(gpt_sweep, 
     assert not claims["gains_spread_over_10x"]["shown"]  # softplus alone would show it
     assert claims["measured"]["not_finite"] == ["exp"]
     assert claims["measured"]["crossed_zero"] == []
-    assert "not finite" in report["verdicts"][0]
+    assert "not finite" in report["verdicts"][1]
 
 
 def test_figure18_reads_gains_not_the_rank_factors(gpt_sweep, tmp_path):

@@ -1,5 +1,5 @@
 """Kosson Fig. 9: the query direction's relative update tracks the lr schedule, made to pass
-and to fail on fake runs."""
+and to fail on fake runs, and judged only where the runs learn."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from analysis.kosson2026 import figure_9 as kosson_figure_9
 
-from .conftest import LRS, NAN, QKV, parabola
+from .conftest import LEARNING, LRS, NAN, QKV, STUCK, assert_premise, parabola
 
 
 @pytest.mark.parametrize("ratio, shown", [
@@ -29,6 +29,16 @@ def test_figure9_relative_update_tracks_the_schedule(ablation_sweep, tmp_path, r
                            "measured"}
     if shown:
         assert claims["measured"]["tracking"]["wsd"]["c"] == pytest.approx(1.7, rel=0.1)
+
+
+@pytest.mark.parametrize("start, learns", [(LEARNING, True), (STUCK, False)])
+def test_figure9_premise_the_compared_runs_learn(ablation_sweep, tmp_path, start, learns):
+    path, results = ablation_sweep(
+        {"schedule": ["wsd", "linear"], "lr": LRS},
+        lambda cfg: 1.6 + parabola()(cfg.lr), start=start)
+    entry = assert_premise(kosson_figure_9, path, results, tmp_path / "r", learns)
+    assert entry["claims"]["relative_update_tracks_lr"]
+    assert entry["detail"].splitlines()[1].startswith("measured")  # the WSD − linear gap
 
 
 def test_figure9_names_the_missing_query_layer():
