@@ -23,7 +23,7 @@ from harness.sweep import SweepError, check_keys, expand, load_sweep, stored_run
 
 from .load import ResultsError, no_complete_runs
 from .seeds import best_setting
-from .style import claims_report
+from .style import claims_report, premise
 
 FORMATS = ("text", "md", "csv", "tex")
 TABLE_KEYS = ("table", "paper_table")  # optional top-level sweep keys this module reads
@@ -31,6 +31,14 @@ LAYOUT_KEYS = ("rows", "cols", "metric")
 PAPER_KEYS = ("metric", "source", "rows")
 DEFAULTS = {"cols": "optimizer", "metric": "eval_accuracy"}  # rows: epochs or steps
 MISSING = "—"
+# Classes per image set, for chance accuracy: harness.data.SHAPES's (which imports torch;
+# tests/analysis/test_tables.py checks the two agree). Token sets: one class per token.
+CLASSES = {"mnist5k": 10, "cifar10": 10, "imagenet": 1000, "synthetic": 10,
+           "stdlib_bytes": 256, "fineweb_edu": 50304, "fineweb10b": 50304}
+# Premise of every accuracy table, fixed before the runs: the models learn. Every cell with
+# complete runs has a mean accuracy at least LEARNS_SHARE of the way from chance (100/classes
+# %) to 100 % (55 % on the digits); near chance, "as well as" and a best λ say nothing.
+LEARNS_SHARE = 0.5
 
 
 def read_sweep(path) -> tuple[dict, dict]:
@@ -96,6 +104,7 @@ class Table:
     chosen_by: list[str]  # keys over which the best setting per cell was picked
     paper: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     source: str = ""
+    datasets: tuple[str, ...] = ()  # of its runs, for chance accuracy
 
 
 def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | None = None,
@@ -152,7 +161,8 @@ def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | 
     order = [cell_of(r.config) for r in runs]  # file order: the grid as the paper lists it
     row_labels, col_labels = (list(dict.fromkeys(k[i] for k in order)) for i in (0, 1))
     table = Table(sweep["name"], scale, metric, ",".join(row_keys), ",".join(col_keys),
-                  row_labels, col_labels, cells, percent, [k for k in varying if k in chosen_by])
+                  row_labels, col_labels, cells, percent, [k for k in varying if k in chosen_by],
+                  datasets=tuple(dict.fromkeys(r.config.dataset for r in runs)))
     if "paper_table" in extra:
         table.paper, table.source = parse_paper(extra["paper_table"], sweep_file, metric)
     return table
@@ -301,10 +311,28 @@ def table_command(args) -> str:
     return render(table, args.format, args.compare_paper)
 
 
+def models_learn(table: Table) -> tuple[bool, str, dict] | None:
+    """(met, premise line, measured) for an accuracy table: every cell with complete runs at
+    least LEARNS_SHARE of the way from chance to 100 % (False on a NaN: a diverged cell);
+    None for other metrics or an unknown dataset."""
+    if not table.percent or not table.datasets or not set(table.datasets) <= set(CLASSES):
+        return None
+    chance = 100 / min(CLASSES[d] for d in table.datasets)
+    bar = chance + LEARNS_SHARE * (100 - chance)
+    means = {f"{r}/{c}": cell.mean for (r, c), cell in table.cells.items() if cell.values}
+    worst = min(means, key=lambda k: -math.inf if math.isnan(means[k]) else means[k])
+    met = all(m >= bar for m in means.values())
+    line = premise(met, f"models learn: lowest cell mean {table.metric} {means[worst]:.2f} % "
+                        f"({worst}; needs ≥ {bar:.1f} %, {LEARNS_SHARE:g} of the way from "
+                        f"chance {chance:.3g} % to 100 %)")
+    return met, line, {"lowest_cell_mean": means[worst], "learns_bar": bar}
+
+
 def draw_table(sweep_file, scale: str, results, out_dir, claims=None) -> dict:
     """A paper table as an artifact: the sweep file's layout beside the paper's numbers,
     printed and written as Markdown to OUT/<name>_<scale>.md. `claims(table)` -> (shown,
-    verdict lines, measured) where the paper states one about the table."""
+    verdict lines, measured) where the paper states one about the table. An accuracy table
+    checks `models_learn` first (its line leads; `premises` in the report, as style.finish)."""
     table = build(sweep_file, scale, results)
     done = sum(bool(c.values) for c in table.cells.values())
     if not done:
@@ -323,4 +351,12 @@ def draw_table(sweep_file, scale: str, results, out_dir, claims=None) -> dict:
         report["verdicts"] = verdicts + report["verdicts"]
         report["markdown"] = "\n".join(verdicts) + "\n\n" + markdown
         del report["status"]  # judged like a figure: shown / not shown
+    learns = models_learn(table)
+    if learns is not None:  # the premise line first; report.py marks a table whose premise fails
+        met, line, measured = learns
+        report["premises"] = {"models_learn": met}
+        report["verdicts"].insert(0, line)
+        report["markdown"] = line + "\n\n" + report["markdown"]
+        if claims is not None:
+            report["claims"]["measured"].update(measured)
     return report

@@ -39,5 +39,6 @@ def as_well_as_scion(table):
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
-    """The table, and whether ScionC is as accurate as Scion at every budget."""
+    """The table, and whether ScionC is as accurate as Scion at every budget (judged where
+    the models learn: draw_table's premise)."""
     return draw_table(sweep_file, scale, results, out_dir, claims=as_well_as_scion)

@@ -1,11 +1,12 @@
 """Defazio et al. 2025, Figure 1: The gradient-norm uptick of AdamW + cosine (Fig. 1), from Fig.
 4's runs: the smoothed ‖g‖ at the end against its minimum after burn-in (10 % of the run); AdamC
-beside it.
+beside it. Premise: the models learn early (corrected.learning_ratio < LEARNS_BY).
 """
 
 from __future__ import annotations
 
 from analysis import style
+from analysis.corrected import LEARNS_BY, learning_ratio
 from analysis.equilibrium import norms_over_time
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
@@ -51,7 +52,15 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         shown["adamc_rises_less"] = uptick["adamc"] < uptick["adamw"]
         verdicts.append(verdict(shown["adamc_rises_less"], f"AdamC: {uptick['adamc']:.2f}× "
                                 f"(< AdamW's {uptick['adamw']:.2f}×)"))
+    # Premise: an uptick of a model that does not train is not the paper's (Fig. 4's premise).
+    learned = {name: learning_ratio(best[name]) for name in uptick}
+    premises = {"learns_early": all(v < LEARNS_BY for v in learned.values())}
+    verdicts.insert(0, style.premise(premises["learns_early"], "train loss at 20 % / at the "
+                                     "start: " + ", ".join(f"{k.upper()} {v:.2f}" for k, v in
+                                                           learned.items())
+                                     + f" (< {LEARNS_BY})"))
     fig.suptitle(style.title(PAPER, "1", scale, "gradient norm near the end of training"),
                  fontsize=10)
     return style.finish(fig, f"defazio2025-figure-1_{scale}", verdicts, shown,
-                        {"end_over_min": uptick}, out_dir, text_y=-0.04)
+                        {"end_over_min": uptick, "train_loss_at_20pct_over_start": learned},
+                        out_dir, text_y=-0.04, premises=premises)

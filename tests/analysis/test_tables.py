@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import copy
 import io
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
+from analysis.chou2025 import table_3 as chou_table_3
 from analysis.load import ResultsError
-from analysis.tables import build, render
+from analysis.report import artifact_claims
+from analysis.tables import CLASSES, build, draw_table, render
 from harness.cli import main
 from harness.sweep import SweepError, expand
 
@@ -210,3 +213,36 @@ def test_missing_sweep_scale_is_a_sweep_error(results):
     path, res = results
     with pytest.raises(SweepError, match="does not define scale 'paper'"):
         build(path, "paper", res)
+
+
+# ---- draw_table's premise, for every table artifact: the models learn (every cell with
+# complete runs at least halfway from chance to 100 %; 55 % with 10 classes).
+
+def test_table_premise_models_learn(tmp_path, write_sweep, fake_run):
+    path = write_sweep(SWEEP)
+    every = {(e, o): [0.70, 0.72, 0.74] for e in (1, 2) for o in ("sgd", "adamw")}
+    for name, acc in (("learns", every), ("stuck", {**every, (1, "sgd"): [0.30, 0.31, 0.32]})):
+        populate(fake_run, path, tmp_path / name, acc)
+    learns = draw_table(path, "smoke", tmp_path / "learns", tmp_path / "out")
+    assert learns["premises"] == {"models_learn": True}  # lowest cell 72 % ≥ 55 %
+    assert learns["verdicts"][0].startswith("PREMISE MET")
+    stuck = draw_table(path, "smoke", tmp_path / "stuck", tmp_path / "out")
+    assert stuck["premises"] == {"models_learn": False}
+    assert "31.00 % (1/sgd; needs ≥ 55.0 %" in stuck["verdicts"][0]
+    assert stuck["markdown"].startswith("PREMISE NOT MET")
+    for name, status in (("learns", "table (4/4 cells)"), ("stuck", "not shown (premise not met)")):
+        entry = artifact_claims(SimpleNamespace(module=chou_table_3, sweep_file=str(path)),
+                                "smoke", str(tmp_path / name), tmp_path / "r")
+        assert entry["status"] == status
+
+
+def test_a_loss_table_has_no_accuracy_premise(tmp_path, write_sweep, fake_run):
+    path = write_sweep({**SWEEP, "table": {"metric": "eval_loss"}})
+    populate(fake_run, path, tmp_path / "results", ACC)
+    assert "premises" not in draw_table(path, "smoke", tmp_path / "results", tmp_path / "out")
+
+
+def test_chance_classes_match_the_datasets():
+    from harness.data import SHAPES  # imports torch: the analysis keeps its own copy
+
+    assert CLASSES == {name: classes for name, (_, classes, _) in SHAPES.items()}
