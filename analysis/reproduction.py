@@ -80,12 +80,20 @@ def _record_line(results: str, scale: str) -> str:
         return ("No `harness reproduce` record in this results folder: the artifacts were run "
                 "one by one, so no total runtime is measured.")
     r = json.loads(path.read_text())
-    resumed = (f", resumed with {r['complete_before']} runs already complete"
-               if r["complete_before"] else ", from an empty results folder")
-    return (f"`make reproduce` ({r['jobs']} workers × {r['threads_per_job']} thread(s)) trained "
-            f"{r['runs']} distinct runs in **{r['wall_s'] / 60:.0f} min** wall time (started "
-            f"{r['started']}{resumed}; {r['copied_to_other_sweeps']} runs copied to the other "
-            f"artifacts that share them; {len(r['incomplete'])} incomplete).")
+    resumed = (f"resumed with {r['complete_before']} runs already complete"
+               if r["complete_before"] else "from an empty results folder")
+    state = {"finished": "finished", "running": "still running when this was written",
+             "interrupted": "interrupted"}.get(r.get("state", "finished"), r.get("state"))
+    load = r.get("mean_load")
+    contended = (f" The machine's mean load was {load} on {r['cores']} cores: other work shared "
+                 "them, so the wall time overstates what reproduce alone takes."
+                 if load is not None and load > r.get("cores", 2) + 0.5 else "")
+    return (f"`make reproduce` ({r['jobs']} workers × {r['threads_per_job']} thread(s), "
+            f"started {r['started']}, {resumed}) was **{state}** after "
+            f"**{r['wall_s'] / 60:.0f} min** wall time with {r.get('complete', r['runs'])} of "
+            f"{r['runs']} distinct runs complete ({r['copied_to_other_sweeps']} copied to the "
+            f"other artifacts that share them; make list's estimate for all of them: "
+            f"{r['estimated_s'] / 60:.0f} min).{contended}")
 
 
 def write_reproduction(scale: str, results: str, entries: dict, docs: Path,

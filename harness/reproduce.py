@@ -9,8 +9,9 @@ What makes it faster than running the artifacts one after another:
 
 Sweeps are taken cheapest first and each sweep's runs longest first, so an interrupted
 reproduce leaves whole artifacts finished, and the workers end close together. Finished runs
-are skipped, so running it again resumes. The run record (wall time, runs trained, shared,
-failed) goes to RESULTS/reproduce_<scale>.json, which the report reads.
+are skipped, so running it again resumes. The record (state, wall time, runs complete, shared,
+failed, the machine's mean load) is kept up to date in RESULTS/reproduce_<scale>.json, which the
+report reads.
 """
 
 from __future__ import annotations
@@ -104,10 +105,26 @@ def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
         log = open(logs / f"worker-{k}.log", "a")
         procs.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
         time.sleep(1.0)  # let the first claim its run before the next looks
-    shown = n_before
+    record = {"scale": scale, "jobs": jobs, "threads_per_job": threads, "cores": cores,
+              "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+              "state": "running", "wall_s": 0.0, "runs": len(work), "complete_before": n_before,
+              "complete": n_before, "copied_to_other_sweeps": 0, "estimated_s": round(total_s),
+              "mean_load": None, "incomplete": [], "sweeps": sorted(sweep_files)}
+    path = Path(results) / f"reproduce_{scale}.json"
+    loads, shown = [], n_before
+
+    def save(state: str, complete: int) -> None:
+        # rewritten as it goes: an interrupted or killed reproduce still says how far it got.
+        # The mean 1-min load average tells whether other work shared the cores (the wall
+        # time then overstates what reproduce alone takes).
+        record.update(state=state, complete=complete, wall_s=round(time.time() - started, 1),
+                      mean_load=round(sum(loads) / len(loads), 2) if loads else None)
+        atomic_write_text(json.dumps(record, indent=2) + "\n", path)
+
     try:
         while any(p.poll() is None for p in procs):
             time.sleep(poll_s)
+            loads.append(os.getloadavg()[0])
             n, s = _progress(work, results)
             if n != shown:
                 shown, elapsed = n, time.time() - started
@@ -115,28 +132,23 @@ def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
                 eta = f"{(total_s - s) / rate / 60:.0f} min" if rate else "?"
                 print(f"[{n}/{len(work)} runs] {100 * s / total_s:.0f} % of the estimated "
                       f"work, {elapsed / 60:.1f} min elapsed, ETA {eta}", flush=True)
+                save("running", n)
     except KeyboardInterrupt:
         for p in procs:
             p.terminate()  # each run checkpoints on SIGTERM; the next reproduce resumes
         for p in procs:
             p.wait()
+        save("interrupted", _progress(work, results)[0])
         raise
     from .launch import adopt_twins
 
-    shared = 0
-    for path, runs in per_sweep.items():
-        sweep = load_sweep(path)
-        shared += adopt_twins(runs, Path(results).resolve(),
-                              {k: sweep.get(k) for k in ("paper", "figure")})
+    for sweep_file, runs in per_sweep.items():
+        sweep = load_sweep(sweep_file)
+        record["copied_to_other_sweeps"] += adopt_twins(
+            runs, Path(results).resolve(), {k: sweep.get(k) for k in ("paper", "figure")})
     failed = [f"{r.sweep}/{r.run_id}" for r, *_ in work if not is_complete(run_dir(results, r))]
-    record = {"scale": scale, "jobs": jobs, "threads_per_job": threads,
-              "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
-              "wall_s": round(time.time() - started, 1), "runs": len(work),
-              "complete_before": n_before, "copied_to_other_sweeps": shared,
-              "estimated_s": round(total_s), "incomplete": failed,
-              "sweeps": sorted(sweep_files)}
-    atomic_write_text(json.dumps(record, indent=2) + "\n",
-                      Path(results) / f"reproduce_{scale}.json")
+    record["incomplete"] = failed
+    save("finished", len(work) - len(failed))
     print(f"reproduce [{scale}]: {len(work) - len(failed)}/{len(work)} runs complete in "
           f"{record['wall_s'] / 60:.1f} min" + (f"; incomplete: {', '.join(failed)} (see "
                                                  f"{logs}/worker-*.log)" if failed else ""))

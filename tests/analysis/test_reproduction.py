@@ -44,8 +44,9 @@ def _entries(tmp_path):
 def test_report_counts_premises_record_and_thumbnails(tmp_path):
     results = tmp_path / "results"
     results.mkdir()
-    record = {"jobs": 2, "threads_per_job": 1, "runs": 213, "wall_s": 7200.0,
-              "started": "2026-12-01T14:30:00", "complete_before": 0,
+    record = {"jobs": 2, "threads_per_job": 1, "cores": 2, "runs": 213, "wall_s": 7200.0,
+              "started": "2026-12-01T14:30:00", "complete_before": 0, "complete": 200,
+              "state": "interrupted", "mean_load": 4.1, "estimated_s": 11000,
               "copied_to_other_sweeps": 36, "incomplete": []}
     (results / "reproduce_mini.json").write_text(json.dumps(record))
     docs = tmp_path / "docs"
@@ -53,7 +54,9 @@ def test_report_counts_premises_record_and_thumbnails(tmp_path):
     text = path.read_text()
     assert ("**1 of 3 artifacts SHOWN**; 0 not shown, 1 with their premise not met, 1 not run"
             in text)
-    assert "**120 min** wall time" in text and "from an empty results folder" in text
+    assert "from an empty results folder) was **interrupted** after **120 min**" in text
+    assert "200 of 213 distinct runs complete" in text
+    assert "mean load was 4.1 on 2 cores" in text  # other work ran beside it: said
     assert "| **not shown (premise not met)** | NOT MET: learns early |" in text
     assert "> negligible differences" in text
     thumb = docs / "figures" / "chou2025-figure-1_mini.png"
