@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= mini
-RESULTS ?= results
+RESULTS ?= $(or $(WDLAB_RESULTS),results)
 # TORCH_CUDA=cu126 (cu128, cpu, ...): torch and torchvision at the lock's versions from PyTorch's
 # index for that build (they bring their own CUDA runtime: only the cluster's driver must be
 # new enough for it); every other pin of the lock unchanged. Empty: the lock's CUDA-13 wheels.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from harness.sweep import SweepError
 from .artifacts import find
 from .load import ResultsError
 
+RESULTS = os.environ.get("WDLAB_RESULTS", "results")  # as harness: one variable for both
+
 
 def _table_command(argv: list[str]) -> int:
     from .tables import FORMATS, table_command
@@ -22,7 +25,7 @@ def _table_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis table")
     parser.add_argument("sweep")
     parser.add_argument("--scale", default="mini")
-    parser.add_argument("--results", default="results")
+    parser.add_argument("--results", default=RESULTS)
     parser.add_argument("--format", default="text", choices=FORMATS)
     parser.add_argument("--metric", default=None, help="metrics.parquet column (eval_accuracy)")
     parser.add_argument("--rows", default=None, help="run key(s), comma-separated (epochs)")
@@ -63,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="an artifact (python -m analysis list), or list, report, sweep")
     parser.add_argument("name", nargs="?", help="with `sweep`: the artifact")
     parser.add_argument("--scale", default="mini")
-    parser.add_argument("--results", default="results")
+    parser.add_argument("--results", default=RESULTS)
     parser.add_argument("--out", default=None, help="figure folder (RESULTS/figures)")
     parser.add_argument("--docs", default=None,
                         help="with `report`: also write DOCS/reproduction.md + DOCS/figures/")

@@ -28,13 +28,23 @@ DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
 EXECUTORS = ("local", "inline", "slurm")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wdlab")
+    except PackageNotFoundError:  # a copy of the tree, not installed
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def sweep_args(p):
         p.add_argument("sweep", help="sweep YAML file, e.g. experiments/defazio2025/figure-3.yaml")
-        p.add_argument("--scale", default="mini", help=f"one of {', '.join(SCALES)} (mini)")
+        p.add_argument("--scale", default="mini", choices=SCALES, help="(mini)")
         p.add_argument("--results", default=DEFAULT_RESULTS, help="results folder (results/)")
         if p.prog.split()[-1] == "table":
             return  # analysis's table command reads the sweep as written
@@ -46,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="execute every run of a sweep that is not complete")
     sweep_args(run)
-    run.add_argument("--executor", default=None,
+    run.add_argument("--executor", default=None, choices=EXECUTORS,
                      help="local (submitit, this machine; the default), inline (this process) "
                           "or slurm (the default when --cluster is given)")
     run.add_argument("--cluster", default=None, metavar="PROFILE",

@@ -118,11 +118,23 @@ def atomic_write_text(text: str, path: Path) -> None:
     _atomic(path, lambda tmp: Path(tmp).write_text(text))
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
+
+
+# mkstemp makes its file 0600 whatever the umask; results on a shared cluster filesystem must be
+# readable as the user's other files are (0644 under the usual umask 022).
+FILE_MODE = 0o666 & ~_umask()
+
+
 def _atomic(path: Path, write) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
+        os.chmod(tmp, FILE_MODE)
         write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())

@@ -75,3 +75,25 @@ def test_run_trains_only_the_slice(write_sweep, tmp_path, capsys):
     assert set(done) >= expected and len(expected) == 2
     assert main(["plan", str(path), "--scale", "smoke", "--set", "lrr=1"]) == 2
     assert "unknown key" in capsys.readouterr().err
+
+
+def test_cli_declares_its_choices_and_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("harness ")
+    with pytest.raises(SystemExit) as stop:
+        main(["plan", "x.yaml", "--scale", "huge"])
+    assert stop.value.code == 2
+    said = capsys.readouterr().err
+    assert "invalid choice: 'huge' (choose from 'paper', 'mini', 'smoke')" in said
+
+
+def test_wdlab_results_is_honoured_by_analysis(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WDLAB_RESULTS": str(tmp_path / "elsewhere")}
+    out = subprocess.run([sys.executable, "-m", "analysis", "report", "--scale", "smoke"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert f"wrote {tmp_path / 'elsewhere' / 'report.md'}" in out
