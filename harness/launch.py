@@ -24,6 +24,7 @@ from tqdm import tqdm
 from . import provenance, slurm
 from .checkpoint import Preempted
 from .data import check_available
+from .index import write_index
 from .run import train
 from .runfolder import CHECKPOINT, CONFIG, PROGRESS, atomic_write_text, is_complete
 from .simulate import simulate
@@ -206,8 +207,10 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
                           logs, micro_batch)
         if wait:  # on everything of this sweep still queued, not only what we just submitted
             _wait_slurm([run_dir(results, r) for r in runs])
+        write_index(runs, results)
         return todo
     if not todo:
+        write_index(runs, results)
         return []
     logs = results / todo[0].sweep / todo[0].scale / ".submitit"
 
@@ -235,6 +238,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     if len(executed) < len(todo):
         print(f"{len(todo) - len(executed)} run(s) left to another process training into "
               f"{results}", file=sys.stderr)
+    write_index(runs, results)
     return executed
 
 

@@ -140,12 +140,14 @@ def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
             p.wait()
         save("interrupted", _progress(work, results)[0])
         raise
+    from .index import write_index
     from .launch import adopt_twins
 
     for sweep_file, runs in per_sweep.items():
         sweep = load_sweep(sweep_file)
         record["copied_to_other_sweeps"] += adopt_twins(
             runs, Path(results).resolve(), {k: sweep.get(k) for k in ("paper", "figure")})
+        write_index(runs, results)
     failed = [f"{r.sweep}/{r.run_id}" for r, *_ in work if not is_complete(run_dir(results, r))]
     record["incomplete"] = failed
     save("finished", len(work) - len(failed))
