@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 
 from analysis import style
+from analysis.corrected import LEARNS_BY, learning_ratio
+from analysis.equilibrium import below_all, steady_premise
 from analysis.load import load_runs
 from analysis.seeds import seed_groups
 from analysis.style import all_finite, verdict
-from analysis.theory import scion_effective_lr
+from analysis.theory import scion_effective_lr, scion_theory
 from harness.runfolder import read_done
 
 PAPER = "Chou et al. 2025"
@@ -203,14 +205,48 @@ def same_final_claim(base, groups, shown, verdicts, measured) -> None:
                             f"(within ±{100 * SAME_TOP1:g})"))
 
 
+def scheduled_theory(run: dict, metrics: pd.DataFrame) -> pd.Series | None:
+    """theory.scion_theory (the hidden ‖w‖ at Chou §2.2's equilibrium for each logged γ_t, λ_t)
+    at each step's α_t, read back from the logged γ_eff = γ·√((2−α)/α): scion_theory itself
+    takes the configured α, right only without a momentum schedule. None off a Scion ViT."""
+    m = metrics[metrics["lr"] > 0]  # γ = 0: no equilibrium (and no α_t to read back)
+    alpha = 2.0 / (1.0 + (m["effective_lr"] / m["lr"]).to_numpy() ** 2)
+    return scion_theory({**run, "config": {**run["config"], "momentum": 1.0 - alpha}}, m)
+
+
+def equilibrium_premises(groups: dict[str, list[dict]], theory=scion_theory):
+    """The two premises of an equilibrium claim on named seed groups (lists of runs): each
+    learns early (corrected.learning_ratio below LEARNS_BY) and its ‖w‖ is at steady state
+    before the decay (equilibrium.steady_premise against `theory`). Returns ({premise: met},
+    their verdict lines, their numbers for `measured`)."""
+    learned = {k: learning_ratio(g) for k, g in groups.items()}
+    learns, learn_line = below_all(learned, LEARNS_BY, "learns early: train loss at 20 % / "
+                                   "at the start")
+    steady, steady_line, gaps = steady_premise(groups, theory)
+    return ({"learns_early": learns, "steady_state": steady}, [learn_line, steady_line],
+            {"train_loss_at_20pct_over_start": learned, "steady_state_gap": gaps})
+
+
+def momentum_premises(groups: dict[str, dict], verdicts, measured) -> dict:
+    """equilibrium_premises, first among the verdicts, on the named momentum groups (the
+    baseline; Fig. 11 adds ScionC), α_t included in the equilibrium."""
+    premises, lines, numbers = equilibrium_premises({k: g["runs"] for k, g in groups.items()},
+                                                    scheduled_theory)
+    verdicts[:0] = lines
+    measured.update(numbers)
+    return premises
+
+
 def momentum_start(sweep_file, scale: str, results):
     """What Figs. 3, 9 and 10 share: the baseline and scheduled groups, each run's final
-    top-1, and the check that the logged γ_eff follows the designed schedule."""
+    top-1, the baseline's premises and the check that the logged γ_eff follows the designed
+    schedule."""
     base, groups = momentum_groups(sweep_file, scale, results)
     shown, verdicts = {}, []
     measured = {"final_top1": {g["label"]: final_top1(g) for g in [base, *groups]}}
     schedule_claim(groups, shown, verdicts, measured)
-    return base, groups, shown, verdicts, measured
+    premises = momentum_premises({"baseline": base}, verdicts, measured)
+    return base, groups, shown, verdicts, measured, premises
 
 
 def mid_run_claim(base, groups, shown, verdicts, measured, name: str) -> dict:

@@ -1,6 +1,9 @@
 """Chou et al. 2025, Figure 10: The erroneous schedule from α = 0.02 (γ set so γ'_eff equals the α
 = 0.1 baseline's): the correct γ_eff starts too low, the runs underperform, and the delayed
 decay helps at the end (the final gap to the baseline is smaller than the mid-run gap).
+
+Premises (on the cosine baseline): it learns early, and its ‖w‖ is at Chou §2.2's equilibrium
+before the decay.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """The erroneous schedule from α = 0.02 (γ set so γ'_eff equals the α = 0.1 baseline's):
     the correct γ_eff starts too low, the runs underperform, and the delayed decay helps at
     the end (the final gap to the baseline is smaller than the mid-run gap)."""
-    base, groups, shown, verdicts, measured = momentum_start(sweep_file, scale, results)
+    base, groups, shown, verdicts, measured, premises = momentum_start(sweep_file, scale,
+                                                                      results)
     ratios = {g["label"]: gamma_eff_ratio(g, base, 0.0, 0.25) for g in groups}
     measured["early_gamma_eff_over_baseline"] = ratios
     shown["gamma_eff_too_low"] = bool(ratios) and all(v < 1 for v in ratios.values())
@@ -44,4 +48,4 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
                             "mid-run gap for every run (delayed decay ends up beneficial)"))
     fig = draw_momentum(base, groups, scale, "10", "γ'_eff matching from α = 0.02")
     return style.finish(fig, f"chou2025-figure-10_{scale}", verdicts, shown, measured, out_dir,
-                        text_y=-0.01)
+                        text_y=-0.01, premises=premises)

@@ -1,5 +1,9 @@
 """Chou et al. 2025, Figure 12: Scion vs ScionC vs ScionC with the output layer corrected too: only
 the last lets the output (Sign) layer's norm grow through the end of the cosine decay.
+
+Premises, for all three (App. D's argument is about the output layer at steady state, "as the
+model makes more and more correct predictions"): the model learns early, and the hidden ‖w‖
+is at Chou §2.2's equilibrium before the decay, well before the last quarter judged.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from analysis import style
 from analysis.corrected import change_between
 from analysis.equilibrium import norm_parts
 from analysis.load import load_runs
+from analysis.momentum import equilibrium_premises
 from analysis.seeds import seed_groups
 from analysis.style import verdict
 
@@ -59,7 +64,8 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     shown = {"corrected_output_norm_rises_at_the_end": rise > OUTPUT_RISE,
              "uncorrected_output_norm_stable": fixed < OUTPUT_STABLE,
              "output_norm_differs_from_the_others": gap > OUTPUT_RISE}
-    verdicts = [
+    premises, verdicts, numbers = equilibrium_premises({n: curves[n]["runs"] for n in names})
+    verdicts += [
         verdict(shown["corrected_output_norm_rises_at_the_end"], f"ScionC+output: output ‖w‖ "
                 f"last quarter {rise:+.1%} (rises > {OUTPUT_RISE:.0%})"),
         verdict(shown["uncorrected_output_norm_stable"], "Scion, ScionC: output ‖w‖ last "
@@ -70,5 +76,6 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     ]
     fig.suptitle(style.title(PAPER, "12", scale, "correcting the output layer lets its norm "
                              "grow"), fontsize=10)
-    return style.finish(fig, f"chou2025-figure-12_{scale}", verdicts, shown,
-                        {"changes_last_quarter": changes}, out_dir, text_y=-0.08)
+    measured = {"changes_last_quarter": changes, **numbers}
+    return style.finish(fig, f"chou2025-figure-12_{scale}", verdicts, shown, measured, out_dir,
+                        text_y=-0.08, premises=premises)

@@ -1,12 +1,18 @@
 """Chou et al. 2025, Figure 7: Norm of θ against t/t½, constant vs cosine, every system scale on
 one axis.
+
+Premise: the simulated ‖θ‖ reached its steady state before the claims' windows (the last t½,
+the end of the cosine): over equilibrium.NEAR_PEAK of each run its mean is within STEADY of
+App. A's equilibrium √(nγ_t/(λ(2−γ_tλ))) at the logged γ_t.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from analysis import style
+from analysis.equilibrium import NEAR_PEAK, STEADY, below_all, steady_gap
 from analysis.load import load_runs
 from analysis.style import verdict
 from analysis.theory import steady_norm
@@ -25,9 +31,14 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """Norm of θ against t/t½, constant vs cosine, every system scale on one axis."""
     runs = load_runs(sweep_file, scale, results, tables=("norms",))
     fig, axes = style.plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    checks = {"constant": [], "cosine": []}
+    checks, gaps = {"constant": [], "cosine": []}, {}
     for run in runs:
         cfg, norms = run["config"], run["norms"]
+        by_step = norms.set_index("step")
+        theory = pd.Series([steady_norm(cfg["size"], lr, cfg["weight_decay"])
+                            for lr in by_step["lr"]], index=by_step.index)
+        gaps[f"{cfg['schedule']} γ={cfg['lr']:g} λ={cfg['weight_decay']:g}"] = steady_gap(
+            by_step["norm"], theory)
         t_half = -np.log(2) / np.log1p(-cfg["lr"] * cfg["weight_decay"])
         x = norms["step"] / t_half
         ax = axes[0 if cfg["schedule"] == "constant" else 1]
@@ -56,9 +67,11 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         verdict(shown["cosine_shrinks_at_the_end"], "cosine: final/peak ‖θ‖ worst = "
                  f"{max(checks['cosine']):.2f} (< {FIG7_SHRINK})"),
     ]
+    steady, steady_line = below_all(gaps, STEADY, "steady state before the claims' windows: "
+                                    f"‖θ‖ vs √(nγ_t/(λ(2−γ_tλ))) over {NEAR_PEAK[0]:.0%}–"
+                                    f"{NEAR_PEAK[1]:.0%} of the run", "{:.0%}")
+    verdicts.insert(0, steady_line)
     fig.suptitle(style.title(PAPER, "7", scale, "weight decay against pure noise"), fontsize=10)
-    fig.text(0.01, -0.05, "\n".join(verdicts), fontsize=8, family="monospace", va="top")
-    paths = style.save(fig, out_dir, f"chou2025-figure-7_{scale}")
-    claims = {k: {"shown": v} for k, v in shown.items()}
-    claims["measured"] = checks
-    return {"claims": claims, "verdicts": verdicts, "files": [str(p) for p in paths]}
+    return style.finish(fig, f"chou2025-figure-7_{scale}", verdicts, shown,
+                        {**checks, "steady_state_gap": gaps}, out_dir, text_y=-0.05,
+                        premises={"steady_state": steady})

@@ -1,5 +1,6 @@
-"""Chou Fig. 2: the best lr transfers across momentum in γ_eff = γ·√((2−α)/α) better than in
-γ, made to pass and to fail on fake runs."""
+"""Chou Fig. 2: the best lr γ increases with α = 1 − momentum and transfers across momentum in
+γ_eff = γ·√((2−α)/α) better than in γ, made to pass and to fail on fake runs, and its
+premises (at each α's best γ: the model learns, its ‖w‖ is at steady state)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,58 @@ from conftest import CLAIMS_SWEEP
 
 from analysis.chou2025 import figure_2 as chou_figure_2
 
+from .test_figure_3 import premise_entry
+
+SWEEP = {**CLAIMS_SWEEP, "model": "resnet", "dataset": "synthetic", "optimizer": "scionc",
+         "c2": 1.0}
+
+
+def runs(best_lr, weight=1.0, loss=lambda t: 2.3 if t < 5 else 1.0):
+    """fake_sweep's `how`: final top-1 peaked at best_lr(α) for every α, a train loss that
+    falls early (or `loss`) and ‖w‖ `weight` (a constant: at steady state)."""
+    def accuracy(cfg):
+        return 0.9 - 0.05 * np.log2(cfg.lr / best_lr(1 - cfg.momentum)) ** 2
+    return lambda cfg: {"metrics": {"loss": loss}, "layers": {"w": {"weight_norm": weight}},
+                        "final": {"eval_loss": 1.0, "eval_accuracy": accuracy(cfg)}}
+
 
 @pytest.mark.parametrize("transfers", [True, False])
 def test_effective_lr_transfer_claim(fake_sweep, tmp_path, transfers):
-    def gamma_eff(cfg):
-        alpha = 1 - cfg.momentum
-        return cfg.lr * np.sqrt((2 - alpha) / alpha)
-
-    def accuracy(cfg):  # peaked at γ_eff = 0.05 for every α, or at γ = 0.01 for every α
-        x = gamma_eff(cfg) if transfers else cfg.lr
-        return 0.9 - 0.05 * np.log2(x / (0.05 if transfers else 0.01)) ** 2
-
-    config = {**CLAIMS_SWEEP, "model": "resnet", "dataset": "synthetic", "optimizer": "scionc",
-              "c2": 1.0, "grid": {"momentum": [0.9, 0.5], "lr": [0.005, 0.01, 0.02, 0.04]}}
-    path, results = fake_sweep(config, lambda cfg: {
-        "layers": {"w": {}}, "final": {"eval_loss": 1.0, "eval_accuracy": accuracy(cfg)}})
-    claims = chou_figure_2.draw(path, "smoke", results, tmp_path / "fig")["claims"]
+    # peaked at γ_eff = 0.05 for every α (best γ 0.01 at α 0.1, 0.04 at α 0.5), or at γ = 0.01
+    def best_lr(alpha):
+        return 0.05 / np.sqrt((2 - alpha) / alpha) if transfers else 0.01
+    path, results = fake_sweep({**SWEEP, "grid": {"momentum": [0.9, 0.5],
+                                                  "lr": [0.005, 0.01, 0.02, 0.04]}},
+                               runs(best_lr))
+    report = chou_figure_2.draw(path, "smoke", results, tmp_path / "fig")
+    claims = report["claims"]
     assert claims["gamma_eff_transfers_better_than_gamma"]["shown"] is transfers
+    assert claims["optimal_gamma_increases_with_alpha"]["shown"] is transfers
+    assert report["premises"] == {"learns_early": True, "steady_state": True}
+    assert report["verdicts"][0].startswith("PREMISE MET")
+
+
+def test_the_best_lr_must_increase_with_alpha(fake_sweep, tmp_path):
+    """Best γ 0.004, 0.01, 0.009 at α 0.1, 0.2, 0.5: γ_eff spans 1.92× (within 2, and less
+    than γ's 2.5×), so the old checks showed it, but γ does not increase with α."""
+    best = {0.1: 0.004, 0.2: 0.01, 0.5: 0.009}
+    path, results = fake_sweep({**SWEEP, "grid": {"momentum": [0.9, 0.8, 0.5],
+                                                  "lr": [0.004, 0.009, 0.01]}},
+                               runs(lambda alpha: best[round(alpha, 6)]))
+    entry = premise_entry(chou_figure_2, path, results, tmp_path, set(), shown=False)
+    assert {k for k, v in entry["claims"].items() if not v} == {
+        "optimal_gamma_increases_with_alpha"}
+
+
+@pytest.mark.parametrize("failing", ["learns_early", "steady_state"])
+def test_figure2_premises(fake_sweep, tmp_path, failing):
+    """The paper-like sweep, with a flat train loss or a ‖w‖ that grows 50 % from 10 % to 50 %
+    of the run: judged, but not shown."""
+    def best_lr(alpha):
+        return 0.05 / np.sqrt((2 - alpha) / alpha)
+    how = runs(best_lr, **({"loss": 2.0} if failing == "learns_early" else
+                           {"weight": lambda t: 1 + t / 50}))
+    path, results = fake_sweep({**SWEEP, "grid": {"momentum": [0.9, 0.5],
+                                                  "lr": [0.005, 0.01, 0.02, 0.04]}}, how)
+    entry = premise_entry(chou_figure_2, path, results, tmp_path, {failing})
+    assert all(entry["claims"].values())

@@ -1,5 +1,6 @@
 """Chou Fig. 8: AdamC's weight norm does not depend on the betas, made to pass and to fail on
-fake runs (and failed by a run that diverged mid-way)."""
+fake runs (and failed by a run that diverged mid-way), and its premises (both settings learn
+and their ‖w‖ has settled)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ import pytest
 from analysis.chou2025 import figure_8 as chou_figure_8
 
 from .conftest import flat
+from .test_figure_3 import premise_entry
 
 BETAS = {"optimizer": ["adamc", "adamc"], "momentum": [0.9, 0.99], "beta2": [0.999, 0.99]}
+
+
+def learns(t):
+    return 2.3 if t < 5 else 1.0
 
 
 @pytest.mark.parametrize("gap, shown", [(0.03, True), (0.2, False)])
@@ -18,10 +24,11 @@ def test_figure8_claim(norm_runs, tmp_path, gap, shown):
     def curves(cfg):  # the β = 0.99 run's norm is `gap` higher throughout the second half
         bump = gap if cfg.momentum == 0.99 else 0.0
         return {"hidden": lambda t: 5.0 * (1 + bump * (t >= 50)), "output": flat(),
-                "grad": flat()}
+                "grad": flat(), "loss": learns}
     path, results = norm_runs(BETAS, curves)
     report = chou_figure_8.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["weight_norm_independent_of_betas"]["shown"] is shown
+    assert report["premises"] == {"learns_early": True, "steady_state": True}
     assert report["claims"]["measured"]["worst_ratio_deviation"] == pytest.approx(
         gap / (1 + gap), rel=1e-6)
     assert all(p.endswith(("chou2025-figure-8_smoke.png", "chou2025-figure-8_smoke.pdf"))
@@ -38,3 +45,16 @@ def test_figure8_a_run_that_diverged_mid_way_fails(norm_runs, tmp_path):
     report = chou_figure_8.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["weight_norm_independent_of_betas"]["shown"] is False
     assert np.isnan(report["claims"]["measured"]["worst_ratio_deviation"])
+
+
+@pytest.mark.parametrize("failing", ["learns_early", "steady_state"])
+def test_figure8_premises(norm_runs, tmp_path, failing):
+    """Equal norms in both settings, but a flat train loss, or a ‖w‖ still growing 80 % from
+    10 % to 50 % of the run: judged, but not shown."""
+    def curves(cfg):
+        return {"hidden": flat(5.0) if failing == "learns_early" else lambda t: 5.0 + t / 10,
+                "output": flat(), "grad": flat(),
+                "loss": 1.0 if failing == "learns_early" else learns}
+    path, results = norm_runs(BETAS, curves)
+    entry = premise_entry(chou_figure_8, path, results, tmp_path, {failing})
+    assert entry["claims"] == {"weight_norm_independent_of_betas": True}
