@@ -52,13 +52,13 @@ lint: venv
 
 # Every artifact: its make target, runs per scale, a rough mini runtime on 2 cores.
 list: venv
-	$(BIN)/python -m analysis list
+	$(BIN)/harness list
 
 # Every claim at SCALE: shown / not shown / not run -> $(RESULTS)/report.md and .html.
 # Draws from existing results only (run the artifacts' targets first).
 # DOCS=docs: also the committed docs/reproduction.md (+ docs/figures/, the README's table).
 report: venv
-	$(BIN)/python -m analysis report --scale $(SCALE) --results $(RESULTS) \
+	$(BIN)/harness report --scale $(SCALE) --results $(RESULTS) \
 		$(if $(DOCS),--docs $(DOCS) --readme README.md,)
 
 # Every artifact at SCALE from what RESULTS lacks: all sweeps as one job (shared runs trained
@@ -81,7 +81,7 @@ figure-3: defazio2025-figure-3
 $(ARTIFACTS): venv
 	sweep="$$($(BIN)/python -m analysis sweep $@)" && \
 	if [ -n "$$sweep" ]; then $(BIN)/harness run "$$sweep" $(RUN_ARGS); fi
-	$(BIN)/python -m analysis $@ --scale $(SCALE) --results $(RESULTS)
+	$(BIN)/harness figure $@ --scale $(SCALE) --results $(RESULTS)
 
 # Every paper-scale workload once at the paper's model size through a real local SLURM
 # (slurm/local/up.sh: Debian packages, root) as 2 DDP tasks, requeued once, evaluated:

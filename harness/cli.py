@@ -1,4 +1,5 @@
-"""`harness run | plan | params | status | cancel | table | data | reproduce`: the command line.
+"""`harness COMMAND`, the one command line: run, plan, params, status, cancel, table, data,
+reproduce, and figure / report / list (the analysis commands, run as a process).
 
 Every user error (sweep file, scale, dataset path) is one line on stderr and exit code 2,
 raised before anything is created under the results folder.
@@ -38,7 +39,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness", description="wdlab's command line")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -106,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--cols", default=None, help="run key(s), comma-separated (optimizer)")
     table.add_argument("--compare-paper", action="store_true",
                        help="show the sweep file's paper_table value beside each cell")
+    sub.add_parser("figure", help="draw an artifact and check its claims: harness figure "
+                   "defazio2025-figure-3 --scale mini (python -m analysis)")
+    sub.add_parser("report", help="every claim at a scale -> RESULTS/report.md (--docs DIR)")
+    sub.add_parser("list", help="every artifact: make target, runs per scale, mini estimate")
     sub.add_parser("reproduce", help="every sweep at a scale, shared runs once, N side by side"
                    " (harness reproduce --help)")
     from .data_commands import add_parser as add_data_parser
@@ -248,6 +253,18 @@ def _plan(args, sweep, runs) -> None:
               "measurement")
 
 
+# `harness figure|report|list`: the analysis commands under the one CLI. They read results, so
+# they live in analysis/, which harness never imports (data flows one way): run as a process.
+ANALYSIS_COMMANDS = {"figure": [], "report": ["report"], "list": ["list"]}
+
+
+def _analysis(argv: list[str]) -> int:
+    import subprocess
+
+    command = [sys.executable, "-m", "analysis", *ANALYSIS_COMMANDS[argv[0]], *argv[1:]]
+    return subprocess.run(command).returncode
+
+
 def _table(argv: list[str] | None) -> int:
     """`harness table`: reads results, so it lives in analysis/ (which harness never imports:
     data flows one way); harness only offers the command, with the flags parsed above."""
@@ -336,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         from .reproduce import main as reproduce
 
         return reproduce(argv[1:])
+    if argv[:1] and argv[0] in ANALYSIS_COMMANDS and argv[1:2] != ["-h"]:
+        return _analysis(argv)
     args = _parser().parse_args(argv)
     try:
         if args.command == "table":
