@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep_args(params)
     status = sub.add_parser("status", help="table of runs: state, step, loss, job, error")
     sweep_args(status)
+    status.add_argument("--watch", type=float, default=None, metavar="SECONDS",
+                        help="redraw every SECONDS until no run is queued or training, with "
+                             "state counts and an ETA (Ctrl-C stops watching, not the runs)")
     cancel = sub.add_parser("cancel", help="scancel the sweep's submitted, unfinished runs")
     sweep_args(cancel)
     table = sub.add_parser("table", help="final metric per cell, mean ± std over seeds")
@@ -280,10 +283,13 @@ def _table(argv: list[str] | None) -> int:
 
 def _status(args, runs) -> int:
     from .provenance import stale_note
-    from .status import run_status
+    from .status import run_status, watch
 
-    rows = run_status(runs, args.results)
-    print(_rows(rows))
+    if args.watch:
+        rows = watch(runs, args.results, args.watch, lambda table: print(_rows(table)))
+    else:
+        rows = run_status(runs, args.results)
+        print(_rows(rows))
     if note := stale_note([run_dir(args.results, r) for r in runs], rerun=False):
         print(note)
     return 1 if any(r["state"] == "failed" for r in rows) else 0

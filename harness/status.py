@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -44,6 +46,40 @@ def run_status(runs: list[Run], results: str | Path) -> list[dict]:
                      "job": job or "-",
                      "error": _error_tail(results, run, job) if state == "failed" else ""})
     return rows
+
+
+# States that will change by themselves: watching stops when no run is in one of them.
+MOVING = {"pending", "running", "requeued", "submitted"}
+
+
+def watch(runs: list[Run], results: str | Path, every: float, show, clock=time.monotonic,
+          sleep=time.sleep) -> list[dict]:
+    """Redraw the status every `every` seconds (through `show(rows)`) with a line of state
+    counts and an ETA from the rate runs finish at, until no run is queued or training (or
+    Ctrl-C). A local run training in this machine's other process counts as running while
+    its progress file moves."""
+    started, done_at_start, rows = clock(), None, []
+    try:
+        while True:
+            rows = run_status(runs, results)
+            for row in rows:  # a local run has no job state: its progress file says it trains
+                if row["state"] in ("incomplete", "interrupted") and "/" in row["step"]:
+                    row["state"] = "running"
+            counts = Counter(r["state"] for r in rows)
+            done = counts.get("done", 0)
+            done_at_start = done if done_at_start is None else done_at_start
+            elapsed, finished = clock() - started, done - done_at_start
+            left = sum(counts.get(s, 0) for s in MOVING)
+            eta = (f"ETA {elapsed / finished * (len(rows) - done) / 60:.0f} min"
+                   if finished and left else "ETA ?" if left else "nothing queued or training")
+            print(time.strftime("%H:%M:%S"), ", ".join(f"{n} {s}" for s, n in
+                                                       sorted(counts.items())), "—", eta)
+            show(rows)
+            if not left:
+                return rows
+            sleep(every)
+    except KeyboardInterrupt:
+        return rows
 
 
 def _last_step(folder: Path) -> str:

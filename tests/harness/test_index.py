@@ -50,3 +50,27 @@ def test_rows_of_other_runs_are_kept_and_todo_is_said(write_sweep, tmp_path):
     index = pd.read_parquet(results / "smoke-test" / "smoke" / INDEX).set_index("run_id")
     assert len(index) == 3 and index.loc[runs[0].run_id, "state"] == "incomplete"
     assert index.loc[runs[2].run_id, "state"] == "todo"
+
+
+def test_status_watch_redraws_until_nothing_moves(write_sweep, tmp_path, capsys):
+    """A run training in another process (its progress file, no DONE) keeps the watch going;
+    once it is done, the watch stops, having said the counts."""
+    from harness.status import watch
+
+    path = write_sweep({**SMOKE_SWEEP, "grid": {"lr": [0.1, 0.2]}})
+    results = tmp_path / "results"
+    runs = expand(path, "smoke")
+    _run(path, results, "--only", "lr=0.1")
+    pending = run_dir(results, runs[1])
+    pending.mkdir(parents=True)
+    (pending / ".progress").write_text("[2, 4]")
+    ticks, shown = iter(range(0, 1000, 60)), []
+
+    def sleep(_):  # the 'job' finishes while the watch waits
+        (pending / ".progress").unlink()
+        _run(path, results, "--only", "lr=0.2")
+
+    rows = watch(runs, results, 30, shown.append, clock=lambda: next(ticks), sleep=sleep)
+    assert len(shown) == 2 and [r["state"] for r in rows] == ["done", "done"]
+    said = capsys.readouterr().out
+    assert "1 done, 1 running — ETA ?" in said and "2 done — nothing queued or training" in said
