@@ -24,6 +24,7 @@ from tqdm import tqdm
 from . import provenance, slurm
 from .checkpoint import Preempted
 from .data import check_available
+from .filesystems import node_local_lock_warning
 from .index import write_index
 from .run import train
 from .runfolder import CHECKPOINT, CONFIG, PROGRESS, atomic_write_text, is_complete
@@ -118,6 +119,11 @@ def run_lock(results: Path, run: Run):
         except BlockingIOError:
             yield False
             return
+        except OSError as e:  # e.g. Lustre without -o flock: ENOSYS / EINVAL
+            raise SweepError(f"{locks}: the filesystem refuses flock ({e.strerror}); the run "
+                             "lock needs it (Lustre: mount with -o flock; see "
+                             "harness/filesystems.py), or use a results folder on local "
+                             "disk") from None
         yield True
 
 
@@ -212,6 +218,8 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     if not todo:
         write_index(runs, results)
         return []
+    if warning := node_local_lock_warning(results):
+        print(warning, file=sys.stderr)
     logs = results / todo[0].sweep / todo[0].scale / ".submitit"
 
     local = None
