@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import TOTAL, WARMUP, chou_schedule, momentum_ratio
+
+from analysis.report import artifact_claims
+from harness.runfolder import METRICS
 
 # ---- momentum scheduling (Figs. 3, 9–11) ---------------------------------------------------
 
@@ -55,10 +61,14 @@ def dip(mid, end):
 
 
 def check(report, shown: bool, tmp_path, figure: str):
+    """Every claim `shown` (or not), the figure written, and one verdict line per claim after
+    the premise lines, which come first."""
     claims = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     assert claims and all(v is shown for v in claims.values()), claims
     assert (tmp_path / "fig" / f"chou2025-figure-{figure}_smoke.png").is_file()
-    assert len(report["verdicts"]) == len(claims)
+    n = len(report.get("premises", {}))
+    assert all(v.startswith("PREMISE") for v in report["verdicts"][:n]), report["verdicts"]
+    assert len(report["verdicts"]) - n == len(claims)
     json.dumps(report["claims"])  # `python -m analysis` writes them as JSON
     return report["claims"]["measured"]
 
@@ -118,3 +128,29 @@ def falls(fraction):  # flat for the first half, then down linearly by `fraction
 
 def rises(fraction, start=75):
     return lambda t: 3.0 * (1 + fraction * max(0.0, (t - start) / (99 - start)))
+
+
+# ---- premises (every Chou figure checks them first) ----------------------------------------
+
+def learning(results, loss=lambda t: 2.3 if t < 5 else 1.0):
+    """Give every fake run under `results` a train loss that falls early (the momentum runs
+    log a flat 1.0: a model that does not learn)."""
+    for path in results.rglob(METRICS):
+        table = pq.read_table(path)
+        losses = pa.array([float(loss(t)) for t in table["step"].to_pylist()], pa.float64())
+        pq.write_table(table.set_column(table.schema.get_field_index("loss"), "loss", losses),
+                       path)
+
+
+def premise_entry(module, path, results, tmp_path, failing: set[str], shown: bool = True) -> dict:
+    """The report's entry for `module` drawn from these runs, asserting that exactly the
+    premises `failing` are NOT MET, on the first lines, and its status: not shown for that,
+    else shown if the claims are (`shown`)."""
+    entry = artifact_claims(SimpleNamespace(module=module, sweep_file=str(path)), "smoke",
+                            str(results), tmp_path / "r")
+    assert {k for k, v in entry["premises"].items() if not v} == failing
+    lines = entry["detail"].split("\n")[:len(entry["premises"])]
+    assert sum(line.startswith("PREMISE NOT MET") for line in lines) == len(failing), lines
+    assert entry["status"] == ("not shown (premise not met)" if failing else
+                               "shown" if shown else "not shown")
+    return entry

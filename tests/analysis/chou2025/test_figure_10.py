@@ -9,8 +9,7 @@ from conftest import momentum_ratio
 from analysis.chou2025 import figure_10 as chou_figure_10
 from harness.sweep import expand
 
-from .conftest import amax, check, dip
-from .test_figure_3 import claims_only, learning, premise_entry
+from .conftest import amax, check, dip, learning, premise_entry
 
 LR = 0.01 * momentum_ratio(0.1) / momentum_ratio(0.02)
 ZIPPED = {"momentum": [0.9, 0.98, 0.98], "lr": [0.01, LR, LR],
@@ -25,7 +24,7 @@ def test_figure10_claims(momentum_runs, tmp_path, shown):
     path, results = momentum_runs(ZIPPED, top1, eff_scale=1.0 if shown else 3.0)
     learning(results)
     report = chou_figure_10.draw(path, "smoke", results, tmp_path / "fig")
-    measured = check(claims_only(report), shown, tmp_path, "10")
+    measured = check(report, shown, tmp_path, "10")
     # √(ratio(0.02)/ratio(0.1))·γ/0.01 = √(19/99) ≈ 0.44 at the start, /√f after
     early = measured["early_gamma_eff_over_baseline"].values()
     assert all(0.4 < v < 0.5 for v in early) if shown else all(v > 1 for v in early)

@@ -14,8 +14,7 @@ from analysis.chou2025 import figure_11 as chou_figure_11
 from analysis.momentum import scheduled_theory
 from analysis.theory import scion_theory
 
-from .conftest import amax, check
-from .test_figure_3 import claims_only, learning, premise_entry
+from .conftest import amax, check, learning, premise_entry
 
 
 @pytest.mark.parametrize("shown", [True, False])
@@ -47,7 +46,7 @@ def test_figure11_claims(momentum_runs, tmp_path, shown):
                                   top={"c2": 2.375})
     learning(results)
     report = chou_figure_11.draw(path, "smoke", results, tmp_path / "fig")
-    measured = check(claims_only(report), shown, tmp_path, "11")
+    measured = check(report, shown, tmp_path, "11")
     # ScionC's own ‖w‖ falling 2× (not shown) is not at steady state either
     assert report["premises"] == {"learns_early": True, "steady_state": shown}
     swings = measured["post_warmup_swing"]  # from the end of warmup (step 10) on

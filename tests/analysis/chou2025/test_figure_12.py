@@ -11,8 +11,7 @@ import pytest
 from analysis.chou2025 import figure_12 as chou_figure_12
 from analysis.theory import lmo_norm2, scion_steady_norm2
 
-from .conftest import cosine, flat, rises
-from .test_figure_3 import premise_entry
+from .conftest import cosine, flat, premise_entry, rises
 
 ZIPPED = {"optimizer": ["scion", "scionc", "scionc"], "c2": [None, 1.0, 1.0],
           "correct_output": [False, False, True], "output_weight_decay": [0.004] * 3}

@@ -10,7 +10,7 @@ from conftest import CLAIMS_SWEEP
 
 from analysis.chou2025 import figure_2 as chou_figure_2
 
-from .test_figure_3 import premise_entry
+from .conftest import premise_entry
 
 SWEEP = {**CLAIMS_SWEEP, "model": "resnet", "dataset": "synthetic", "optimizer": "scionc",
          "c2": 1.0}

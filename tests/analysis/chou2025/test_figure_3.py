@@ -1,57 +1,15 @@
 """Chou Fig. 3: scheduling α to keep γ'_eff = γ·√((2−α)/α) on the baseline's cosine, each
-claim made to pass and to fail on fake runs logging the reference schedule, and its premises.
-
-Its helpers `learning`, `claims_only` and `premise_entry` serve the other Chou figures' tests
-too (conftest.py's momentum runs log a flat train loss, and its `check` counts one verdict
-line per claim)."""
+claim made to pass and to fail on fake runs logging the reference schedule, and its premises."""
 
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from analysis.chou2025 import figure_3 as chou_figure_3
-from analysis.report import artifact_claims
-from harness.runfolder import METRICS
 
-from .conftest import amax, check
-
-
-def learning(results, loss=lambda t: 2.3 if t < 5 else 1.0):
-    """Give every fake run under `results` a train loss that falls early (the momentum runs
-    log a flat 1.0: a model that does not learn)."""
-    for path in results.rglob(METRICS):
-        table = pq.read_table(path)
-        losses = pa.array([float(loss(t)) for t in table["step"].to_pylist()], pa.float64())
-        pq.write_table(table.set_column(table.schema.get_field_index("loss"), "loss", losses),
-                       path)
-
-
-def claims_only(report: dict) -> dict:
-    """The report with its premise lines (which come first) taken out of the verdicts, for
-    conftest's check."""
-    n = len(report["premises"])
-    assert all(v.startswith("PREMISE") for v in report["verdicts"][:n]), report["verdicts"]
-    return {**report, "verdicts": report["verdicts"][n:]}
-
-
-def premise_entry(module, path, results, tmp_path, failing: set[str], shown: bool = True) -> dict:
-    """The report's entry for `module` drawn from these runs, asserting that exactly the
-    premises `failing` are NOT MET, on the first lines, and its status: not shown for that,
-    else shown if the claims are (`shown`)."""
-    entry = artifact_claims(SimpleNamespace(module=module, sweep_file=str(path)), "smoke",
-                            str(results), tmp_path / "r")
-    assert {k for k, v in entry["premises"].items() if not v} == failing
-    lines = entry["detail"].split("\n")[:len(entry["premises"])]
-    assert sum(line.startswith("PREMISE NOT MET") for line in lines) == len(failing), lines
-    assert entry["status"] == ("not shown (premise not met)" if failing else
-                               "shown" if shown else "not shown")
-    return entry
-
+from .conftest import amax, check, learning, premise_entry
 
 ZIPPED = {"momentum_schedule": ["constant"] + ["match_effective_lr"] * 3,
           "momentum_final": [None, 0.8, 0.5, 0.0]}
@@ -74,7 +32,7 @@ def test_figure3_claims(momentum_runs, tmp_path, shown):
     path, results = momentum_runs(ZIPPED, top1, weight, eff_scale=1.0 if shown else 1.01)
     learning(results)
     report = chou_figure_3.draw(path, "smoke", results, tmp_path / "fig")
-    measured = check(claims_only(report), shown, tmp_path, "3")
+    measured = check(report, shown, tmp_path, "3")
     assert report["premises"] == {"learns_early": True, "steady_state": True}
     assert measured["schedule_error"] == pytest.approx(0.0 if shown else 0.01, abs=1e-9)
     gaps = measured["final_top1_gap_alpha_max_le_0.5"]

@@ -9,7 +9,7 @@ from analysis.chou2025 import figure_7 as chou_figure_7
 from analysis.chou2025.figure_7 import draw as figure7
 from harness.cli import main
 
-from .test_figure_3 import premise_entry
+from .conftest import premise_entry
 
 
 def simulate(sweep, results) -> None:

@@ -9,8 +9,7 @@ import pytest
 
 from analysis.chou2025 import figure_8 as chou_figure_8
 
-from .conftest import flat
-from .test_figure_3 import premise_entry
+from .conftest import flat, premise_entry
 
 BETAS = {"optimizer": ["adamc", "adamc"], "momentum": [0.9, 0.99], "beta2": [0.999, 0.99]}
 
