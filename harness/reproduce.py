@@ -76,6 +76,21 @@ def worker(sweep_files: list[str], scale: str, results: str, data_root: str | No
     return 1 if failed else 0
 
 
+def share(per_sweep: dict[str, list[Run]], results: str) -> int:
+    """Copy each finished run into every other sweep that needs it (the work list trained it
+    once, under the first), and rewrite each sweep's run index. Returns how many were copied."""
+    from .index import write_index
+    from .launch import adopt_twins
+
+    copied = 0
+    for sweep_file, runs in per_sweep.items():
+        sweep = load_sweep(sweep_file)
+        copied += adopt_twins(runs, Path(results).resolve(),
+                              {k: sweep.get(k) for k in ("paper", "figure")})
+        write_index(runs, results)
+    return copied
+
+
 def _progress(work, results: str) -> tuple[int, float]:
     """Runs of the work list complete, and their estimated seconds."""
     done = [s for r, _, s in work if is_complete(run_dir(results, r))]
@@ -85,6 +100,7 @@ def _progress(work, results: str) -> tuple[int, float]:
 def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
               data_root: str | None = None, poll_s: float = 5.0) -> dict:
     work, per_sweep = work_list(sweep_files, scale)
+    copied_before = share(per_sweep, results)  # e.g. what an interrupted reproduce trained
     total_s = sum(s for *_, s in work)
     n_before, s_before = _progress(work, results)
     print(f"reproduce [{scale}]: {len(sweep_files)} sweeps, {len(work)} distinct runs "
@@ -108,8 +124,9 @@ def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
     record = {"scale": scale, "jobs": jobs, "threads_per_job": threads, "cores": cores,
               "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
               "state": "running", "wall_s": 0.0, "runs": len(work), "complete_before": n_before,
-              "complete": n_before, "copied_to_other_sweeps": 0, "estimated_s": round(total_s),
-              "mean_load": None, "incomplete": [], "sweeps": sorted(sweep_files)}
+              "complete": n_before, "copied_to_other_sweeps": copied_before,
+              "estimated_s": round(total_s), "mean_load": None, "incomplete": [],
+              "sweeps": sorted(sweep_files)}
     path = Path(results) / f"reproduce_{scale}.json"
     loads, shown = [], n_before
 
@@ -138,16 +155,10 @@ def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
             p.terminate()  # each run checkpoints on SIGTERM; the next reproduce resumes
         for p in procs:
             p.wait()
+        record["copied_to_other_sweeps"] += share(per_sweep, results)
         save("interrupted", _progress(work, results)[0])
         raise
-    from .index import write_index
-    from .launch import adopt_twins
-
-    for sweep_file, runs in per_sweep.items():
-        sweep = load_sweep(sweep_file)
-        record["copied_to_other_sweeps"] += adopt_twins(
-            runs, Path(results).resolve(), {k: sweep.get(k) for k in ("paper", "figure")})
-        write_index(runs, results)
+    record["copied_to_other_sweeps"] += share(per_sweep, results)
     failed = [f"{r.sweep}/{r.run_id}" for r, *_ in work if not is_complete(run_dir(results, r))]
     record["incomplete"] = failed
     save("finished", len(work) - len(failed))

@@ -93,3 +93,16 @@ def test_jobs_below_one_is_refused(write_sweep, tmp_path, capsys):
                  str(write_sweep(SMOKE_SWEEP))]) == 2
     assert "--jobs 0" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_runs_trained_earlier_elsewhere_are_shared_before_training(write_sweep, tmp_path):
+    """What an interrupted reproduce (or a plain harness run) trained under one sweep reaches
+    the others when reproduce starts, so it is neither trained again nor missing."""
+    a, b = _two_sweeps(write_sweep)
+    results = tmp_path / "results"
+    run_inline(a, results)
+    assert main(["reproduce", "--scale", "smoke", "--results", str(results), "--jobs", "1",
+                 str(b)]) == 0
+    record = json.loads((results / "reproduce_smoke.json").read_text())
+    assert record["complete_before"] == 1 and record["copied_to_other_sweeps"] == 1
+    assert record["complete"] == 2
