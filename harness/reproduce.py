@@ -56,23 +56,32 @@ def work_list(sweep_files: list[str], scale: str) -> tuple[list[tuple[Run, dict,
     return work, per_sweep
 
 
-def worker(sweep_files: list[str], scale: str, results: str, data_root: str | None) -> int:
-    """Train the work list's runs that no other worker holds (launch's run lock) and that are
-    not complete; a failing run is said and skipped, not fatal to the others."""
+def worker(sweep_files: list[str], scale: str, results: str, data_root: str | None,
+           retry_s: float = 10.0) -> int:
+    """Train the work list's runs that are not complete and that no other process holds
+    (launch's run lock); a failing run is said and skipped, not fatal to the others. Runs
+    another process held are looked at again until they are complete or free: that process
+    may stop (an interrupted `reproduce` beside this one) and leave them unfinished."""
     from .checkpoint import Preempted
     from .launch import launch
 
-    failed = 0
-    for run, meta, _ in work_list(sweep_files, scale)[0]:
-        if is_complete(run_dir(results, run)):
-            continue
-        try:
-            launch([run], results, meta, "inline", data_root=data_root)
-        except Preempted:
-            raise  # told to stop (SIGTERM from `reproduce`): the checkpoint resumes it
-        except Exception as e:  # noqa: BLE001  (one broken run must not stop the others)
-            failed += 1
-            print(f"FAILED {run.sweep}/{run.run_id}: {type(e).__name__}: {e}", flush=True)
+    todo, failed = work_list(sweep_files, scale)[0], set()
+    while todo:
+        held = []
+        for run, meta, seconds in todo:
+            if is_complete(run_dir(results, run)):
+                continue
+            try:
+                if not launch([run], results, meta, "inline", data_root=data_root):
+                    held.append((run, meta, seconds))  # another process trains it
+            except Preempted:
+                raise  # told to stop (SIGTERM from `reproduce`): the checkpoint resumes it
+            except Exception as e:  # noqa: BLE001  (one broken run must not stop the others)
+                failed.add(run.run_id)
+                print(f"FAILED {run.sweep}/{run.run_id}: {type(e).__name__}: {e}", flush=True)
+        todo = [w for w in held if not is_complete(run_dir(results, w[0]))]
+        if todo:
+            time.sleep(retry_s)
     return 1 if failed else 0
 
 

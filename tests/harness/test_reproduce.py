@@ -106,3 +106,29 @@ def test_runs_trained_earlier_elsewhere_are_shared_before_training(write_sweep, 
     record = json.loads((results / "reproduce_smoke.json").read_text())
     assert record["complete_before"] == 1 and record["copied_to_other_sweeps"] == 1
     assert record["complete"] == 2
+
+
+def test_a_worker_comes_back_to_runs_another_process_held(write_sweep, tmp_path):
+    """A run locked by another process is skipped, then trained once the lock is free (that
+    process stopped without finishing it), instead of being left incomplete."""
+    import threading
+
+    from harness.launch import run_lock
+    from harness.reproduce import worker
+
+    a, _ = _two_sweeps(write_sweep)
+    results = tmp_path / "results"
+    held = expand(a, "smoke")[0]
+    release = threading.Event()
+
+    def hold():
+        with run_lock(results, held) as mine:
+            assert mine
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    threading.Timer(3.0, release.set).start()
+    assert worker([str(a)], "smoke", str(results), None, retry_s=0.5) == 0
+    holder.join()
+    assert all(is_complete(run_dir(results, r)) for r in expand(a, "smoke"))
