@@ -15,6 +15,16 @@ from analysis.seeds import best_per_optimizer, seed_mean
 # Claim threshold fixed from the papers' wording ("the weight norm falls"), before our runs:
 # over the second half of a cosine run the baseline's corrected-layer ‖w‖ falls > 15 %.
 BASELINE_NORM_DROP = 0.15
+# "More stable" (Chou Figs. 4, 5): the corrected norm's change, either way, below this share
+# of the baseline's fall.
+KEEP_FRACTION = 0.5
+
+
+def steadier(corrected: float, baseline: float, keep_fraction: float = KEEP_FRACTION) -> bool:
+    """Whether a corrected norm's relative change is "more stable" than the baseline's:
+    |change| (a rise is not stability) below `keep_fraction` of the baseline's fall; False
+    on NaN."""
+    return abs(corrected) < -baseline * keep_fraction
 
 
 def ema(series: pd.Series, span: int) -> pd.Series:
@@ -75,8 +85,8 @@ def draw_side(axes, name: str, group: list[dict], color: str, overlay=None):
 
 
 def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, results, out_dir,
-                          baseline: str, corrected: str, keep_fraction: float = 0.5,
-                          loss_claim: bool = True, overlay=None, runs=None) -> dict:
+                          baseline: str, corrected: str, keep_fraction: float = KEEP_FRACTION,
+                          loss_claim: bool = True, overlay=None, runs=None, extra=None) -> dict:
     """A baseline optimizer vs its corrected variant (Defazio Figs. 4–5, Chou Figs. 1, 4):
     loss, gradient norm and weight norm over training, each at its best setting,
     seed-averaged, with the shared claims: the baseline's weight norm falls over the second
@@ -86,19 +96,30 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
     the corrected |change| must stay below this share of the baseline's fall (1 where the
     corrected schedule itself lowers ‖w‖, as a cosine C²);
     `loss_claim=False` where the paper claims norms only; `overlay(run, metrics)` -> a
-    theory ‖w‖ per step (or None) drawn dashed, its end ratio kept in `measured`."""
+    theory ‖w‖ per step (or None) drawn dashed, its end ratio kept in `measured`;
+    `extra(best)` -> None or (panels {title: {optimizer: curve}}, shown, verdict texts,
+    measured): more curves on panels of their own and claims after these (Chou Fig. 4's
+    Table 1 norms, where the runs log them)."""
     # `runs`: already loaded by a caller that draws more from the same runs (Defazio Fig. 4).
     best = best_per_optimizer(runs if runs is not None else load_runs(sweep_file, scale, results))
     missing = {baseline, corrected} - set(best)
     if missing:
         raise ValueError(f"figure {figure} needs {baseline} and {corrected} runs; "
                          f"missing {sorted(missing)}")
-    fig, axes = style.plt.subplots(1, 3, figsize=(13, 4))
+    more = extra(best) if extra else None
+    panels = more[0] if more else {}
+    fig, axes = style.plt.subplots(1, 3 + len(panels), figsize=(13 + 4 * len(panels), 4))
     changes, finals, theory = {}, {}, {}
-    for name, color in ((baseline, "#1f77b4"), (corrected, "#d62728")):
+    colors = {baseline: "#1f77b4", corrected: "#d62728"}
+    for name, color in colors.items():
         changes[name], finals[name], end_ratio = draw_side(axes, name, best[name], color, overlay)
         if end_ratio is not None:
             theory[name] = end_ratio
+    for ax, (what, curves) in zip(axes[3:], panels.items()):
+        for name, curve in curves.items():
+            ax.plot(curve.index, curve, color=colors[name])
+        ax.set_xlabel("step")
+        ax.set_title(what, fontsize=10)
     for ax, what in zip(axes, ("train loss (EMA)", "‖g‖ (EMA)", "‖w‖ of corrected layers"
                                + (" (dashed: theory)" if theory else ""))):
         ax.set_xlabel("step")
@@ -109,7 +130,7 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
     drop_b, drop_c = -changes[baseline]["weight"], -changes[corrected]["weight"]
     # Every claim is a comparison that is False on NaN: a diverged side passes nothing.
     shown = {"baseline_weight_norm_falls": drop_b > BASELINE_NORM_DROP,
-             "corrected_keeps_weight_norm": abs(drop_c) < drop_b * keep_fraction,
+             "corrected_keeps_weight_norm": steadier(-drop_c, -drop_b, keep_fraction),
              # "largely removes the increase": a ‖g‖ that collapses is not tamed either
              "corrected_tames_grad_norm":
                  abs(changes[corrected]["grad"]) < changes[baseline]["grad"],
@@ -125,6 +146,9 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
                                     f"{c} {finals[corrected]:.4f}"})
     if not loss_claim:
         del shown["corrected_loss_not_worse"], verdicts[-1]
+    if more:
+        shown.update(more[1])
+        verdicts += style.verdict_lines(more[1], more[2])
     learned = {name: learning_ratio(best[name]) for name in (baseline, corrected)}
     premises = {"learns_early": all(v < LEARNS_BY for v in learned.values())}
     verdicts.insert(0, style.premise(premises["learns_early"], f"train loss at 20 % / at the "
@@ -137,6 +161,7 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
     stem = paper.split()[0].lower() + paper.split()[-1]  # "Chou et al. 2025" -> chou2025
     measured = {"changes_second_half": changes, "final_train_loss": finals,
                 "train_loss_at_20pct_over_start": learned,
-                **({"end_norm_over_theory": theory} if theory else {})}
+                **({"end_norm_over_theory": theory} if theory else {}),
+                **(more[3] if more else {})}
     return style.finish(fig, f"{stem}-figure-{figure}_{scale}", verdicts, shown, measured, out_dir,
                         text_y=-0.12, premises=premises)
