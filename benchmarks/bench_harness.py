@@ -7,6 +7,7 @@
 - expanding a sweep of 10 000 points (validation + run ids), goal ≤ 1 s.
 
     python benchmarks/bench_harness.py [--repeats 15] [--runs 100] [--steps 10000]
+    python benchmarks/bench_harness.py --only-logging [--repeats 15]
 """
 
 from __future__ import annotations
@@ -49,10 +50,13 @@ def _setup(cfg: RunConfig):
 def logging_overhead(repeats: int) -> list[str]:
     cfg = RunConfig(**GPT, steps=1)
     data, model, infos, opt = _setup(cfg)
-    logger = LayerLogger(list(model.named_parameters()), infos)
+    named = list(model.named_parameters())
+    # Without Chou Table 1's norms (power iteration included) too: what they add to logging.
+    loggers = {norms: LayerLogger(named, infos, table1_norms=norms) for norms in (True, False)}
     batches = BatchStream(data.train, cfg.batch_size, 0)
 
-    def steps(n: int, log_every: int | None) -> float:
+    def steps(n: int, log_every: int | None, norms: bool = True) -> float:
+        logger = loggers[norms]
         start = time.perf_counter()
         for i in range(n):
             x, y = next(batches)
@@ -68,16 +72,31 @@ def logging_overhead(repeats: int) -> list[str]:
         logger.rows.clear()
         return (time.perf_counter() - start) / n
 
-    variants = {"no logging": None, "every step": 1, "every 5 steps (mini)": 5}
+    variants = {"no logging": (None, True), "every step, without Table 1 norms": (1, False),
+                "every step": (1, True), "every 5 steps (mini)": (5, True)}
     times = {k: [] for k in variants}
     steps(3, None)
     for _ in range(repeats):
-        for name, every in variants.items():
-            times[name].append(steps(5, every))
+        for name, (every, norms) in variants.items():
+            times[name].append(steps(5, every, norms))
     base = statistics.median(times["no logging"])
-    return [f"| per-layer logging, mini GPT step, {name} | "
+    rows = [f"| per-layer logging, mini GPT step, {name} | "
             f"{statistics.median(t) * 1e3:.1f} ms | {statistics.median(t) / base:.3f}× | ≤ 1.03× |"
             for name, t in times.items() if name != "no logging"]
+    # The logger's own calls, timed alone (gradients of the last step), fastest of the repeats:
+    # less noisy than the small difference of two step times on shared cores.
+    alone = {norms: [] for norms in loggers}
+    for _ in range(3 * repeats):
+        for norms, logger in loggers.items():
+            start = time.perf_counter()
+            for i in range(10):
+                logger.before_step(i)
+                logger.after_step()
+            logger.rows.clear()
+            alone[norms].append((time.perf_counter() - start) / 10)
+    with_, without = min(alone[True]), min(alone[False])
+    return rows + [f"| LayerLogger calls alone, with / without Table 1 norms | {with_ * 1e3:.2f}"
+                   f" / {without * 1e3:.2f} ms | {with_ / without:.2f}× | — |"]
 
 
 def loop_overhead(steps: int) -> list[str]:
@@ -169,7 +188,12 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=50)
     parser.add_argument("--only-analysis", action="store_true",
                         help="only the analysis load time (make bench-analysis)")
+    parser.add_argument("--only-logging", action="store_true",
+                        help="only the per-layer logging rows, printed (docs left as they are)")
     args = parser.parse_args()
+    if args.only_logging:
+        print(*logging_overhead(args.repeats), sep="\n")
+        return
     if args.only_analysis:
         rows = analysis_load(args.runs, args.steps, args.layers)
         print(rows[-1], flush=True)

@@ -219,6 +219,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         optimizer.load_state_dict(state["optimizer"])
         batches.load_state_dict(state["batches"])
         checkpoint.set_rng_state(state["rng"])
+        layers.load_state_dict(state.get("layers", {}))  # older checkpoints: iterate afresh
         start = state["step"]
         metric_rows = _rows_before(out_dir / METRICS, start)
         layers.rows = _rows_before(out_dir / LAYERS, start)
@@ -233,7 +234,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         _flush(out_dir, metric_rows, layers.rows)
         checkpoint.save(out_dir / checkpoint.CHECKPOINT, {
             "step": next_step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "batches": batches.state_dict(), "rng": checkpoint.rng_state()})
+            "batches": batches.state_dict(), "rng": checkpoint.rng_state(),
+            "layers": layers.state_dict()})
         checkpoint_bytes[0] = (out_dir / checkpoint.CHECKPOINT).stat().st_size
 
     started = last_log = time.perf_counter()

@@ -48,6 +48,11 @@ LAYERS_SCHEMA = pa.schema([
     # ‖w‖_∞ of every tensor: AdamW balances it across layers at √(γ/2λ) (Defazio §4.2).
     # Null in runs logged before the column existed.
     ("weight_max_abs", pa.float64()),
+    # Chou et al. 2025 Table 1's norm of the tensor's Scion group (Figs. 4, 12), the other two
+    # null: Spectral √(d_in/d_out)·‖A‖_S∞ (power iteration) for hidden matrices, Sign
+    # d_in·max|A_ij| for the output layer and embeddings, Bias RMS(b) for vectors. Null in
+    # runs logged before the columns existed.
+    ("spectral_norm", pa.float64()), ("sign_norm", pa.float64()), ("bias_norm", pa.float64()),
 ])
 NORMS_SCHEMA = pa.schema([("step", pa.int64()), ("lr", pa.float64()), ("norm", pa.float64()),
                           ("expected_norm", pa.float64())])
