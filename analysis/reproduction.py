@@ -84,6 +84,8 @@ def _record_line(results: str, scale: str) -> str:
                if r["complete_before"] else "from an empty results folder")
     state = {"finished": "finished", "running": "still running when this was written",
              "interrupted": "interrupted"}.get(r.get("state", "finished"), r.get("state"))
+    if r.get("incomplete") and state == "finished":  # records written before "ended incomplete"
+        state = "ended incomplete"
     load = r.get("mean_load")
     contended = (f" The machine's mean load was {load} on {r['cores']} cores: other work shared "
                  "them, so the wall time overstates what reproduce alone takes."

@@ -20,6 +20,7 @@ import argparse
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -100,6 +101,10 @@ def share(per_sweep: dict[str, list[Run]], results: str) -> int:
     return copied
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _progress(work, results: str) -> tuple[int, float]:
     """Runs of the work list complete, and their estimated seconds."""
     done = [s for r, _, s in work if is_complete(run_dir(results, r))]
@@ -147,6 +152,9 @@ def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
                       mean_load=round(sum(loads) / len(loads), 2) if loads else None)
         atomic_write_text(json.dumps(record, indent=2) + "\n", path)
 
+    # SIGTERM (SLURM, `kill`) stops it as Ctrl-C does; a background job started by a shell
+    # ignores SIGINT, so this is the signal that reaches it there
+    signal.signal(signal.SIGTERM, _stop)
     try:
         while any(p.poll() is None for p in procs):
             time.sleep(poll_s)
@@ -170,7 +178,9 @@ def reproduce(sweep_files: list[str], scale: str, results: str, jobs: int,
     record["copied_to_other_sweeps"] += share(per_sweep, results)
     failed = [f"{r.sweep}/{r.run_id}" for r, *_ in work if not is_complete(run_dir(results, r))]
     record["incomplete"] = failed
-    save("finished", len(work) - len(failed))
+    # "finished": every run complete; workers that ended otherwise (runs failing, or stopped
+    # from outside) leave "ended incomplete"
+    save("ended incomplete" if failed else "finished", len(work) - len(failed))
     print(f"reproduce [{scale}]: {len(work) - len(failed)}/{len(work)} runs complete in "
           f"{record['wall_s'] / 60:.1f} min" + (f"; incomplete: {', '.join(failed)} (see "
                                                  f"{logs}/worker-*.log)" if failed else ""))

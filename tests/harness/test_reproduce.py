@@ -64,6 +64,7 @@ def test_reproduce_trains_everything_then_resumes_with_nothing_left(write_sweep,
     record = json.loads((results / "reproduce_smoke.json").read_text())
     assert record["runs"] == 3 and record["complete_before"] == 0
     assert record["copied_to_other_sweeps"] == 1 and record["incomplete"] == []
+    assert record["state"] == "finished"
     for sweep in (a, b):
         assert all(is_complete(run_dir(results, r)) for r in expand(sweep, "smoke"))
     done = (run_dir(results, _by_lr(a)[0.1]) / DONE).read_text()
@@ -84,6 +85,7 @@ def test_a_failing_run_is_recorded_and_the_others_finish(write_sweep, tmp_path):
     assert main(command) == 1
     record = json.loads((results / "reproduce_smoke.json").read_text())
     assert record["incomplete"] == [f"bad/{expand(bad, 'smoke')[0].run_id}"]
+    assert record["state"] == "ended incomplete"
     assert is_complete(run_dir(results, expand(good, "smoke")[0]))
     assert "FAILED bad/" in (results / ".reproduce" / "worker-0.log").read_text()
 
