@@ -69,9 +69,11 @@ def _premise(entry: dict) -> str:
 
 def _counts(entries: dict) -> str:
     counts = {s: sum(e["status"] == s for e in entries.values()) for s in STATUSES}
+    tables = sum(e["status"] not in STATUSES for e in entries.values())  # "table (k/n cells)"
     return (f"**{counts['shown']} of {len(entries)} artifacts SHOWN**; "
             f"{counts['not shown']} not shown, {counts['not shown (premise not met)']} with "
-            f"their premise not met, {counts['not run']} not run")
+            f"their premise not met, {counts['not run']} not run"
+            + (f", {tables} tables printed without a claim to judge" if tables else ""))
 
 
 def _record_line(results: str, scale: str) -> str:
