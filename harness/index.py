@@ -11,6 +11,7 @@ Rows of runs not passed in are kept, so a `--only` slice updates its own rows on
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 from pathlib import Path
 
@@ -55,6 +56,15 @@ def index_row(run: Run, results: str | Path) -> dict:
     return {**row, **{k: v for k, v in config.items() if k not in RUN_COLUMNS}}
 
 
+def _same(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    try:  # through Parquet and back, as the old one was, so dtypes compare alike
+        buffer = io.BytesIO()
+        new.to_parquet(buffer, index=False)
+        return pd.read_parquet(buffer).equals(old)
+    except Exception:  # noqa: BLE001  (any doubt: write it)
+        return False
+
+
 def write_index(runs: list[Run], results: str | Path) -> Path | None:
     """Update the index of the sweep these runs belong to; returns its path (None: no runs)."""
     if not runs:
@@ -62,14 +72,18 @@ def write_index(runs: list[Run], results: str | Path) -> Path | None:
     where = Path(results) / runs[0].sweep / runs[0].scale
     where.mkdir(parents=True, exist_ok=True)
     path = where / INDEX
-    with open(where / f".{INDEX}.lock", "w") as lock:
+    with open(where / f".{INDEX}.lock", "a") as lock:  # "a": taking it changes no file
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         new = pd.DataFrame([index_row(r, results) for r in runs])
+        old = None
         try:
             old = pd.read_parquet(path)
             new = pd.concat([old[~old["run_id"].isin(new["run_id"])], new], ignore_index=True)
         except (OSError, ValueError, KeyError):
             pass  # none yet, or unreadable: rebuilt from these runs
+        new = new.sort_values("run_id", ignore_index=True)
+        if old is not None and _same(old, new):
+            return path  # nothing changed: a finished sweep run again touches no file
         # lists (milestones) and mixed None/number columns: let pyarrow infer per column
         tmp = path.with_name(f".{INDEX}.tmp")
         new.to_parquet(tmp, index=False)

@@ -137,8 +137,10 @@ def test_bad_sweep_exits_2_with_one_line_and_creates_nothing(write_sweep, tmp_pa
 
 
 def test_unknown_scale_and_undefined_scale(smoke_sweep, tmp_path, capsys):
-    assert main(["plan", str(smoke_sweep), "--scale", "huge"]) == 2
-    assert "paper, mini, smoke" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # a declared choice: argparse refuses it
+        main(["plan", str(smoke_sweep), "--scale", "huge"])
+    assert stop.value.code == 2
+    assert "(choose from 'paper', 'mini', 'smoke')" in capsys.readouterr().err
     assert main(["plan", str(smoke_sweep), "--scale", "paper"]) == 2
     err = capsys.readouterr().err
     assert "does not define scale 'paper'" in err and "mini" in err and "smoke" in err
