@@ -12,6 +12,7 @@ import errno
 import os
 import sys
 
+from .analysis_commands import ANALYSIS_COMMANDS, run_analysis, table_command
 from .sweep import (
     SCALES,
     TOKEN_DATASETS,
@@ -256,31 +257,6 @@ def _plan(args, sweep, runs) -> None:
               "measurement")
 
 
-# `harness figure|report|list`: the analysis commands under the one CLI. They read results, so
-# they live in analysis/, which harness never imports (data flows one way): run as a process.
-ANALYSIS_COMMANDS = {"figure": [], "report": ["report"], "list": ["list"]}
-
-
-def _analysis(argv: list[str]) -> int:
-    import subprocess
-
-    command = [sys.executable, "-m", "analysis", *ANALYSIS_COMMANDS[argv[0]], *argv[1:]]
-    return subprocess.run(command).returncode
-
-
-def _table(argv: list[str] | None) -> int:
-    """`harness table`: reads results, so it lives in analysis/ (which harness never imports:
-    data flows one way); harness only offers the command, with the flags parsed above."""
-    import subprocess
-
-    raw = sys.argv[1:] if argv is None else argv
-    done = subprocess.run([sys.executable, "-m", "analysis", *raw], capture_output=True,
-                          text=True)  # relayed, so callers capturing sys.stdout see it
-    print(done.stdout, end="")
-    print(done.stderr, end="", file=sys.stderr)
-    return done.returncode
-
-
 def _status(args, runs) -> int:
     from .provenance import stale_note
     from .status import run_status, watch
@@ -360,11 +336,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return reproduce(argv[1:])
     if argv[:1] and argv[0] in ANALYSIS_COMMANDS and argv[1:2] != ["-h"]:
-        return _analysis(argv)
+        return run_analysis(argv)
     args = _parser().parse_args(argv)
     try:
         if args.command == "table":
-            return _table(argv)
+            return table_command(argv)
         if args.command == "data":
             from .data_commands import run as data_command
 
