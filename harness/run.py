@@ -50,6 +50,9 @@ from .runfolder import (  # noqa: F401  (DONE, PROGRESS, is_complete: re-exporte
 from .sweep import RunConfig
 
 CHECKPOINT_SECONDS = 60 * float(os.environ.get("WDLAB_CHECKPOINT_MINUTES", "10"))
+# A training run's Parquet is rewritten (atomically) at most this often, so that `harness
+# status` and readers see its curve while it trains; 0: only at checkpoints and the end.
+FLUSH_SECONDS = float(os.environ.get("WDLAB_FLUSH_SECONDS", "60"))
 # Fault injection (make rehearse): rank 0 sends itself a time-limit warning (SIGUSR2) after
 # this step, so a run under SLURM checkpoints and requeues itself there; 0 = never.
 PREEMPT_AT_STEP = int(os.environ.get("WDLAB_PREEMPT_AT_STEP", "0"))
@@ -204,7 +207,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     steps_per_epoch = max(len(data.train) // cfg.batch_size, 1)
     total, warmup = length_in_steps(cfg, steps_per_epoch)
     batches = train_stream(data, cfg, rank, world, loader_workers(data.train))
-    last_checkpoint = time.monotonic()
+    last_checkpoint = last_flush = time.monotonic()
     metric_rows: list[dict] = []
     start = 0
     had_checkpoint = (out_dir / checkpoint.CHECKPOINT).is_file()
@@ -282,6 +285,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                         model, data.test, micro_batch or eval_batch_size(cfg), device,
                         eval_limit(cfg), rank, world)
                 metric_rows.append(row)
+                if writer and FLUSH_SECONDS and time.monotonic() - last_flush >= FLUSH_SECONDS:
+                    _flush(out_dir, metric_rows, layers.rows)  # a resume drops rows past it
+                    last_flush = time.monotonic()
             if writer and step % report_every == 0:
                 (out_dir / PROGRESS).write_text(json.dumps([step + 1, total]))
             # Rank 0's clock decides a timed checkpoint, so every rank takes it at one step;

@@ -1,10 +1,12 @@
 """Exact resume: a run killed (SIGKILL) or preempted (SIGTERM) at a random step and run again
-writes the same Parquet as a run that was never interrupted (wall-clock columns aside)."""
+writes the same Parquet as a run that was never interrupted (wall-clock columns aside); also
+when its Parquet was flushed for live readers past its last checkpoint."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import random
 import signal
 import subprocess
@@ -33,13 +35,14 @@ def _command(sweep, results):
             "--executor", "inline", "--checkpoint-every", "13"]
 
 
-def _start_and_stop(sweep, results, sig, tmp_path):
+def _start_and_stop(sweep, results, sig, tmp_path, env=None):
     """Start a run in a subprocess, send `sig` once it passes a random step, wait for exit."""
     (run,) = expand(sweep, "smoke")
     progress = run_dir(results, run) / ".progress"
     target = random.randint(20, 250)
     proc = subprocess.Popen([sys.executable, "-m", "harness", *_command(sweep, results)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         try:
@@ -59,19 +62,26 @@ def _frames(folder):
             for f in ("metrics.parquet", "layers.parquet")]
 
 
-@pytest.mark.parametrize("sig,mixup", [(signal.SIGKILL, 0.0), (signal.SIGTERM, 0.0),
-                                       (signal.SIGTERM, 0.2)],
-                         ids=["SIGKILL", "SIGTERM", "SIGTERM-mixup"])
-def test_interrupted_run_resumes_to_identical_parquet(write_sweep, tmp_path, sig, mixup):
+@pytest.mark.parametrize("sig,mixup,live", [(signal.SIGKILL, 0.0, False),
+                                            (signal.SIGKILL, 0.0, True),
+                                            (signal.SIGTERM, 0.0, False),
+                                            (signal.SIGTERM, 0.2, False)],
+                         ids=["SIGKILL", "SIGKILL-live-flush", "SIGTERM", "SIGTERM-mixup"])
+def test_interrupted_run_resumes_to_identical_parquet(write_sweep, tmp_path, sig, mixup, live):
     sweep = _sweep(write_sweep, mixup=mixup)  # Mixup draws from torch's global generator
     reference = tmp_path / "uninterrupted"
     assert main(_command(sweep, reference)) == 0
 
     results = tmp_path / "interrupted"
-    run, code, err, target = _start_and_stop(sweep, results, sig, tmp_path)
+    # live: Parquet flushed at every logged step, so rows past the last checkpoint exist
+    env = {"WDLAB_FLUSH_SECONDS": "1e-6"} if live else None
+    run, code, err, target = _start_and_stop(sweep, results, sig, tmp_path, env)
     folder = run_dir(results, run)
     assert not (folder / "DONE").exists()
     assert (folder / "checkpoint.pt").is_file()
+    if live:  # a reader sees the curve up to about where it was killed, not the checkpoint
+        seen = pd.read_parquet(folder / "metrics.parquet")["step"].max()
+        assert seen >= target - 2, (seen, target)  # every step is logged
     if sig == signal.SIGTERM:  # preemption: checkpoint at once, say so, exit 3
         assert code == 3 and "run the same command again to resume" in err, err
     assert main(_command(sweep, results)) == 0
