@@ -4,7 +4,9 @@
 - the harness loop (`harness.run.train`: schedules, logging, Parquet, checkpoints, eval)
   against a bare loop with the same model, data and optimizer, goal ≤ 1.05×;
 - analysis: loading a sweep of 100 runs × 10 000 logged steps × 50 layers, goal ≤ 5 s;
-- expanding a sweep of 10 000 points (validation + run ids), goal ≤ 1 s.
+- expanding a sweep of 10 000 points (validation + run ids), goal ≤ 1 s;
+- the live Parquet flush of a paper-length run (its largest, at the end), as a share of the
+  flush interval ($WDLAB_FLUSH_SECONDS), goal ≤ 1 %.
 
     python benchmarks/bench_harness.py [--repeats 15] [--runs 100] [--steps 10000]
     python benchmarks/bench_harness.py --only-logging [--repeats 15]
@@ -30,7 +32,7 @@ from harness.launch import write_config
 from harness.metrics import LayerLogger
 from harness.models import model_for
 from harness.optim import build_optimizer, classify, reparameterize
-from harness.run import loss_fn, train
+from harness.run import FLUSH_SECONDS, _flush, loss_fn, train
 from harness.runfolder import DONE, LAYERS, LAYERS_SCHEMA, METRICS, METRICS_SCHEMA
 from harness.sweep import RunConfig, expand, run_dir
 
@@ -127,6 +129,29 @@ def loop_overhead(steps: int) -> list[str]:
             f"checkpoints, final eval) | {h:.2f} s vs {b:.2f} s | {h / b:.3f}× | ≤ 1.05× |"]
 
 
+def live_flush(logged_steps: int = 500, tensors: int = 150) -> list[str]:
+    """One flush as a paper run ends (50 000 steps logged every 100, a 124M GPT's ~150
+    tensors): the most rows it ever rewrites, so the worst share of the interval."""
+    metrics = [{f.name: (i if f.name == "step" else 0.5) for f in METRICS_SCHEMA}
+               for i in range(logged_steps)]
+    layers = [{**{f.name: 0.5 for f in LAYERS_SCHEMA}, "step": i, "layer": f"blocks.{j}.w",
+               "kind": "linear", "normalized": True}
+              for i in range(logged_steps) for j in range(tensors)]
+    with tempfile.TemporaryDirectory() as out:
+        _flush(Path(out), metrics, layers)  # warm
+        took = min(_timed(lambda: _flush(Path(out), metrics, layers)) for _ in range(5))
+    interval = FLUSH_SECONDS or 60.0
+    return [f"| live Parquet flush, {logged_steps} logged steps × {tensors} tensors "
+            f"({len(layers):,} layer rows), every {interval:.0f} s | {took * 1e3:.0f} ms | "
+            f"{took / interval * 100:.2f} % of the interval | ≤ 1 % |"]
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def analysis_load(runs: int, steps: int, layers: int) -> list[str]:
     from analysis.load import load_runs
 
@@ -203,7 +228,7 @@ def main() -> None:
         return
     rows = []
     for part in (lambda: expansion(10_000), lambda: logging_overhead(args.repeats),
-                 lambda: loop_overhead(200),
+                 lambda: loop_overhead(200), live_flush,
                  lambda: analysis_load(args.runs, args.steps, args.layers)):
         rows += part()
         print(rows[-1], flush=True)
