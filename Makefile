@@ -54,11 +54,13 @@ lint: venv
 list: venv
 	$(BIN)/harness list
 
-# Every claim at SCALE: shown / not shown / not run -> $(RESULTS)/report.md and .html.
+# Every claim at SCALE: shown / not shown / not run -> $(RESULTS)/report.md and the results
+# page $(RESULTS)/report.html (one offline file: figures, claims, interactive curves, sortable
+# run tables; ~7 MB, so never under docs/; HTML=path writes it elsewhere).
 # Draws from existing results only (run the artifacts' targets first).
 # DOCS=docs: also the committed docs/reproduction.md (+ docs/figures/, the README's table).
 report: venv
-	$(BIN)/harness report --scale $(SCALE) --results $(RESULTS) \
+	$(BIN)/harness report --scale $(SCALE) --results $(RESULTS) $(if $(HTML),--html $(HTML),) \
 		$(if $(DOCS),--docs $(DOCS) --readme README.md,)
 
 # Every artifact at SCALE from what RESULTS lacks: all sweeps as one job (shared runs trained
@@ -122,3 +124,34 @@ bench-analysis: venv
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Figures on a laptop (Linux or macOS, no torch, no GPU): a venv of requirements-analysis.lock
+# and the project with --no-deps, since pip cannot drop the torch that pyproject.toml's
+# dependencies name. Then `$(ANALYSIS_VENV)/bin/python -m analysis NAME --results DIR`.
+ANALYSIS_VENV ?= .venv-analysis
+ANALYSIS_STAMP := $(ANALYSIS_VENV)/.installed-$(shell cksum < requirements-analysis.lock 2>/dev/null | cut -d' ' -f1)
+.PHONY: analysis-venv analysis-lock
+
+analysis-venv: $(ANALYSIS_STAMP)
+
+$(ANALYSIS_STAMP): requirements-analysis.lock
+	test -x $(ANALYSIS_VENV)/bin/python || $(PYTHON) -m venv $(ANALYSIS_VENV)
+	$(ANALYSIS_VENV)/bin/pip install --quiet --no-deps -r requirements-analysis.lock
+	$(ANALYSIS_VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
+	rm -f $(ANALYSIS_VENV)/.installed-* && touch $@
+
+# Regenerate requirements-analysis.lock (needs uv: `pip install uv`, or UV=path). Universal:
+# every OS and architecture, Python >= 3.10. requirements.lock's pins constrain it where that
+# lock resolves (Python >= 3.11: pandas 3 needs it), so the laptop draws with CI's pandas,
+# pyarrow and matplotlib; Python 3.10 gets the newest releases that still support it. Run in a
+# temp folder so that the lock's "via" comments name the repo's files, not temp paths.
+UV ?= uv
+analysis-lock:
+	tmp="$$(mktemp -d)" && trap 'rm -rf "$$tmp"' EXIT && \
+	sed -E 's/^([A-Za-z0-9].*)$$/\1 ; python_version >= "3.11"/' requirements.lock \
+		> "$$tmp/requirements.lock" && \
+	cp requirements-analysis.in "$$tmp/" && \
+	(cd "$$tmp" && $(UV) pip compile --quiet --universal --python-version 3.10 \
+		--no-python-downloads --custom-compile-command "make analysis-lock" \
+		-c requirements.lock requirements-analysis.in -o requirements-analysis.lock) && \
+	mv "$$tmp/requirements-analysis.lock" requirements-analysis.lock

@@ -1,5 +1,6 @@
 """`python -m analysis ARTIFACT --scale S`: draw one paper artifact and check its claims.
-`list`: every artifact found in the tree; `report`: every claim (analysis/report.py);
+`list`: every artifact found in the tree; `report`: every claim (analysis/report.py) and the
+results page (analysis/results_page.py);
 `table SWEEP`: a final metric per cell as mean ± std over seeds (what `harness table` runs);
 `sweep ARTIFACT`: the sweep file an artifact draws from (empty: none), for the Makefile."""
 
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="with `report`: also write DOCS/reproduction.md + DOCS/figures/")
     parser.add_argument("--readme", default=None,
                         help="with --docs: rewrite this README's reproduction block")
+    parser.add_argument("--html", default=None, metavar="PATH",
+                        help="with `report`: write the results page here (RESULTS/report.html)")
     args = parser.parse_args(argv)
     if args.artifact == "sweep":
         try:
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.artifact == "report":
         from .report import write_report
 
-        md, page, entries = write_report(args.scale, args.results)
+        md, page, entries = write_report(args.scale, args.results, args.html)
         for name, e in entries.items():
             print(f"{e['status']:>27}  {name}")
         print(f"wrote {md} and {page}")

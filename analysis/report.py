@@ -1,5 +1,6 @@
 """`make list` (every artifact, its scales and a runtime estimate) and `make report` (every
-claim: shown / not shown / not run, with its numbers and figure) → RESULTS/report.md + .html.
+claim: shown / not shown / not run, with its numbers and figure) → RESULTS/report.md and the
+interactive results page RESULTS/report.html (analysis/results_page.py).
 
 Claims are judged by the draw functions' fixed thresholds; a claim that fails at a scale is
 reported as failing. Nothing here trains: artifacts without results are listed as not run.
@@ -7,8 +8,7 @@ reported as failing. Nothing here trains: artifacts without results are listed a
 
 from __future__ import annotations
 
-import base64
-import html
+import importlib.util
 import json
 import subprocess
 import sys
@@ -19,6 +19,7 @@ from harness.sweep import SCALES, SweepError, expand, stored_run_dir
 
 from .artifacts import Artifact, discover
 from .load import ResultsError
+from .results_page import write_page
 
 
 def estimate_minutes(sweep_files: list[str], scale: str) -> dict[str, float]:
@@ -32,6 +33,9 @@ def estimate_minutes(sweep_files: list[str], scale: str) -> dict[str, float]:
 
 
 def artifact_rows(with_estimate: bool = True) -> list[dict]:
+    # Without torch (analysis installed alone on a laptop) there is no estimate: no column,
+    # rather than a column of zeros
+    with_estimate = with_estimate and importlib.util.find_spec("torch") is not None
     artifacts = discover()
     sweeps = {a.name: a.sweep_file for a in artifacts}
     minutes = (estimate_minutes(sorted({s for s in sweeps.values() if s}), "mini")
@@ -90,7 +94,10 @@ def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> 
             "premises": report.get("premises", {}), **about}
 
 
-def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
+def write_report(scale: str, results: str,
+                 page: str | Path | None = None) -> tuple[Path, Path, dict]:
+    """RESULTS/report.md and the results page (analysis/results_page.py; RESULTS/report.html
+    unless `page`), from every artifact's entry."""
     out = Path(results) / "figures"
     entries = {a.name: artifact_claims(a, scale, results, out) for a in discover()}
     md = [f"# wdlab claims report — {scale} scale", "",
@@ -101,28 +108,20 @@ def write_report(scale: str, results: str) -> tuple[Path, Path, dict]:
     for name, e in entries.items():
         claims = ", ".join(f"{k}: {'✓' if v else '✗'}" for k, v in e["claims"].items()) or "—"
         md.append(f"| {name} | **{e['status']}** | {claims} |")
-    html_parts = [f"<h1>wdlab claims report — {html.escape(scale)} scale</h1>"]
     for name, e in entries.items():
         md += ["", f"## {name}: {e['status']} (make {name})", ""]
-        html_parts.append(f"<h2>{html.escape(name)}: {html.escape(e['status'])}</h2>")
         if e.get("quote"):  # what the paper says, before what we measured
             md += [f"> {e['quote']}", ""]
-            html_parts.append(f"<blockquote>{html.escape(e['quote'])}</blockquote>")
         if e.get("not_reproduced"):
             md += [f"Not reproduced here: {e['not_reproduced']}.", ""]
-            html_parts.append(f"<p>Not reproduced here: {html.escape(e['not_reproduced'])}.</p>")
         if e["detail"]:
             md += (["```", e["detail"], "```"] if not e["detail"].startswith("**")
                    else [e["detail"]])
-            html_parts.append(f"<pre>{html.escape(e['detail'])}</pre>")
         for f in e["files"]:
             if f.endswith(".png"):
                 md.append(f"![{name}]({Path(f).relative_to(Path(results))})")
-                data = base64.b64encode(Path(f).read_bytes()).decode()
-                html_parts.append(f'<img src="data:image/png;base64,{data}" width="900">')
-    md_path, html_path = Path(results) / "report.md", Path(results) / "report.html"
+    md_path = Path(results) / "report.md"
     md_path.parent.mkdir(parents=True, exist_ok=True)
     md_path.write_text("\n".join(md) + "\n")
-    html_path.write_text("<!doctype html><meta charset='utf-8'><title>wdlab report</title>\n"
-                         + "\n".join(html_parts) + "\n")
+    html_path = write_page(scale, results, entries, Path(page or Path(results) / "report.html"))
     return md_path, html_path, entries

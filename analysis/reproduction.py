@@ -45,21 +45,26 @@ def training_seconds(sweep_file: str | None, scale: str, results: str) -> float 
     return total if found else None
 
 
-def thumbnail(png: Path, target: Path) -> Path:
+def thumbnail(png: Path, target, px: int = THUMBNAIL_PX, palette: bool = False):
+    """`png` shrunk to `px` on its longer side, into `target`: a path, or a binary file (the
+    results page inlines it). `palette`: 256 colours, ~2.5× smaller and still crisp for line
+    plots."""
     from PIL import Image  # matplotlib's own dependency
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
     with Image.open(png) as image:
-        image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-        image.convert("RGB").save(target, optimize=True)
+        image.thumbnail((px, px))
+        small = image.convert("RGB")
+        (small.quantize(256) if palette else small).save(target, format="PNG", optimize=True)
     return target
 
 
-def _minutes(seconds: float | None) -> str:
+def minutes(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds / 60:.1f}"
 
 
-def _premise(entry: dict) -> str:
+def premise_summary(entry: dict) -> str:
     premises = entry.get("premises") or {}
     if not premises:
         return "—"
@@ -67,7 +72,7 @@ def _premise(entry: dict) -> str:
         k for k, v in premises.items() if not v)
 
 
-def _counts(entries: dict) -> str:
+def counts_line(entries: dict) -> str:
     counts = {s: sum(e["status"] == s for e in entries.values()) for s in STATUSES}
     tables = sum(e["status"] not in STATUSES for e in entries.values())  # "table (k/n cells)"
     return (f"**{counts['shown']} of {len(entries)} artifacts SHOWN**; "
@@ -76,7 +81,7 @@ def _counts(entries: dict) -> str:
             + (f", {tables} tables printed without a claim to judge" if tables else ""))
 
 
-def _record_line(results: str, scale: str) -> str:
+def record_line(results: str, scale: str) -> str:
     path = Path(results) / f"reproduce_{scale}.json"
     if not path.is_file():
         return ("No `harness reproduce` record in this results folder: the artifacts were run "
@@ -111,16 +116,16 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
           f"`{results}/`; do not edit by hand. Thresholds were fixed from the papers' words "
           "before the runs; a claim that fails is reported, not tuned away. A premise is what "
           "a claim needs before it can be judged (e.g. the model learns early); "
-          "`—`: the artifact checks none yet.", "", _counts(entries) + ".", "",
-          _record_line(results, scale), "",
+          "`—`: the artifact checks none yet.", "", counts_line(entries) + ".", "",
+          record_line(results, scale), "",
           "| artifact | status | premise | claims | training min |", "|---|---|---|---|---|"]
     for name, e in entries.items():
         claims = ", ".join(f"{k} {'✓' if v else '✗'}" for k, v in e["claims"].items()) or "—"
-        md.append(f"| [{name}](#{name}) | **{e['status']}** | {_premise(e)} | {claims} | "
-                  f"{_minutes(seconds[name])} |")
+        md.append(f"| [{name}](#{name}) | **{e['status']}** | {premise_summary(e)} | {claims} | "
+                  f"{minutes(seconds[name])} |")
     for name, e in entries.items():
         md += ["", f"## {name}", "", f"**{e['status']}** — `make {name}`; training "
-               f"{_minutes(seconds[name])} min.", ""]
+               f"{minutes(seconds[name])} min.", ""]
         if e.get("quote"):
             md += [f"> {e['quote']}", ""]
         if e.get("not_reproduced"):
@@ -173,7 +178,7 @@ def update_paper_readmes(entries: dict, scale: str, report: Path,
             r, e = rows[a.name], entries.get(a.name, {"status": "not run"})
             lines.append(f"| **{a.name}**: {_summary(a)} | `{r['make']}` | {r['runs per scale']}"
                          f" | {r['mini ≈ min (2 cores)']} | [{e['status']}]({link}#{a.name}), "
-                         f"training {_minutes(seconds.get(a.name))} min |")
+                         f"training {minutes(seconds.get(a.name))} min |")
         _rewrite_block(readme, PAPER_BEGIN, PAPER_END, lines)
         written.append(readme)
     return written
@@ -184,6 +189,6 @@ def update_readme(readme: Path, entries: dict, scale: str, report: Path) -> None
     report, readme = report.resolve(), readme.resolve()
     link = report.relative_to(readme.parent) if report.is_relative_to(readme.parent) else report
     rows = [f"At {scale} scale ([the full report]({link}), generated): "
-            + _counts(entries) + ".", "", "| artifact | status |", "|---|---|"]
+            + counts_line(entries) + ".", "", "| artifact | status |", "|---|---|"]
     rows += [f"| [{n}]({link}#{n}) | {e['status']} |" for n, e in entries.items()]
     _rewrite_block(readme, README_BEGIN, README_END, rows)

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (completion of `python -m harness`: see harness/completion.py)
 import sys
 
 from .cli import main

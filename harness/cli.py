@@ -1,5 +1,6 @@
+# PYTHON_ARGCOMPLETE_OK  (argcomplete completes `harness` only where this marker is)
 """`harness COMMAND`, the one command line: run, plan, params, status, cancel, table, data,
-reproduce, and figure / report / list (the analysis commands, run as a process).
+reproduce, query, export, and figure / report / list (the analysis commands, run as a process).
 
 Every user error (sweep file, scale, dataset path) is one line on stderr and exit code 2,
 raised before anything is created under the results folder.
@@ -112,11 +113,18 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--compare-paper", action="store_true",
                        help="show the sweep file's paper_table value beside each cell")
     sub.add_parser("figure", help="draw an artifact and check its claims: harness figure "
-                   "defazio2025-figure-3 --scale mini (python -m analysis)")
+                   "defazio2025-figure-3 --scale mini (python -m analysis)"
+                   ).add_argument("artifact", nargs="?")  # named here for completion
     sub.add_parser("report", help="every claim at a scale -> RESULTS/report.md (--docs DIR)")
     sub.add_parser("list", help="every artifact: make target, runs per scale, mini estimate")
     sub.add_parser("reproduce", help="every sweep at a scale, shared runs once, N side by side"
-                   " (harness reproduce --help)")
+                   " (harness reproduce --help)").add_argument("sweeps", nargs="*")
+    from . import export, query  # their own parsers run them; declared here for help, completion
+
+    query.add_arguments(sub.add_parser("query", help="SQL over every run index and run Parquet "
+                                       "(DuckDB): harness query \"SELECT ... FROM runs\""))
+    export.add_arguments(sub.add_parser("export", help="a sweep's runs -> CSV / Parquet, "
+                                        "TensorBoard or W&B offline (harness export --help)"))
     from .data_commands import add_parser as add_data_parser
 
     add_data_parser(sub)
@@ -331,10 +339,14 @@ def _launch(args, sweep, runs, profile) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["reproduce"]:  # its own parser (harness/reproduce.py)
-        from .reproduce import main as reproduce
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (harness/completion.py)
+        from .completion import autocomplete
 
-        return reproduce(argv[1:])
+        autocomplete(_parser())
+    if argv[:1] in (["reproduce"], ["query"], ["export"]):  # each has its own parser
+        from importlib import import_module
+
+        return import_module(f".{argv[0]}", __package__).main(argv[1:])
     if argv[:1] and argv[0] in ANALYSIS_COMMANDS and argv[1:2] != ["-h"]:
         return run_analysis(argv)
     args = _parser().parse_args(argv)
