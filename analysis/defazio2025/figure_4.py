@@ -84,4 +84,5 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     measured = {**report["claims"].pop("measured"), **extra["claims"].pop("measured")}
     return {"claims": {**report["claims"], **extra["claims"], "measured": measured},
             "verdicts": report["verdicts"] + extra["verdicts"],
-            "files": report["files"] + extra["files"]}
+            "files": report["files"] + extra["files"],
+            "premises": report.get("premises", {})}  # the report judges the claims by them

@@ -65,3 +65,20 @@ def test_infinity_norm_balance_claim(tmp_path, scale_w, spread, shown):
 def test_runs_logged_before_the_column_get_no_overlay(tmp_path):
     best = {"adamw": [run(cosine, cosine, cosine, legacy=True)]}
     assert infinity_norms(best, "smoke", tmp_path) is None
+
+
+@pytest.mark.parametrize("met", [True, False])
+def test_draw_passes_the_premise_on_to_the_report(monkeypatch, tmp_path, met):
+    """The report says "premise not met" from draw()'s `premises`: merging §4.2's check into
+    Fig. 4's report must keep them (they were dropped once, so a failed premise read "—")."""
+    from analysis.defazio2025 import figure_4
+
+    baseline = {"claims": {"c": {"shown": True}, "measured": {}}, "verdicts": ["PREMISE"],
+                "files": ["a.png"], "premises": {"learns_early": met}}
+    monkeypatch.setattr(figure_4, "load_runs", lambda *a, **k: [])
+    monkeypatch.setattr(figure_4, "corrected_vs_baseline", lambda *a, **k: baseline)
+    monkeypatch.setattr(figure_4, "best_per_optimizer", lambda runs: {})
+    monkeypatch.setattr(figure_4, "infinity_norms", lambda *a: {
+        "claims": {"b": {"shown": True}, "measured": {}}, "verdicts": [], "files": []})
+    assert figure_4.draw("s.yaml", "smoke", tmp_path, tmp_path)["premises"] == {
+        "learns_early": met}
