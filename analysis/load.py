@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from harness.legacy_folders import stored_run_dir
 from harness.runfolder import ResultsError, is_complete, read_config, read_frame
-from harness.sweep import expand, run_dir, stored_run_dir
+from harness.sweep import expand, run_dir
 
 __all__ = ["ResultsError", "load_runs", "no_complete_runs"]
 

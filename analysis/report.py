@@ -14,8 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.legacy_folders import stored_run_dir
 from harness.runfolder import is_complete
-from harness.sweep import SCALES, SweepError, expand, stored_run_dir
+from harness.sweep import SCALES, SweepError, expand
 
 from .artifacts import Artifact, discover
 from .load import ResultsError

@@ -13,8 +13,9 @@ import json
 import re
 from pathlib import Path
 
+from harness.legacy_folders import stored_run_dir
 from harness.runfolder import ResultsError, read_done
-from harness.sweep import SweepError, expand, stored_run_dir
+from harness.sweep import SweepError, expand
 
 from .artifacts import ROOT as ARTIFACT_ROOT
 from .artifacts import discover

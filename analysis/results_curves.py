@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.legacy_folders import stored_run_dir
 from harness.runfolder import LAYERS, METRICS, NORMS, ResultsError, is_complete, read_frame
-from harness.sweep import SimConfig, SweepError, expand, stored_run_dir
+from harness.sweep import SimConfig, SweepError, expand
 
 MAX_POINTS = 300
 SPARSE = 30  # a trace this short (evals) gets markers: a run evaluated once is still seen

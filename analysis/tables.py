@@ -18,8 +18,9 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from harness.legacy_folders import stored_run_dir
 from harness.runfolder import METRICS, is_complete
-from harness.sweep import SweepError, check_keys, expand, load_sweep, stored_run_dir
+from harness.sweep import SweepError, check_keys, expand, load_sweep
 
 from .load import ResultsError, no_complete_runs
 from .seeds import best_setting

@@ -14,12 +14,12 @@ import os
 import sys
 
 from .analysis_commands import ANALYSIS_COMMANDS, run_analysis, table_command
+from .legacy_folders import adopt_legacy_folders
 from .sweep import (
     SCALES,
     TOKEN_DATASETS,
     RunConfig,
     SweepError,
-    adopt_legacy_folders,
     expand,
     load_sweep,
     run_dir,
