@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from harness.legacy_folders import stored_run_dir
 from harness.runfolder import METRICS, is_complete
-from harness.sweep import SweepError, check_keys, expand, load_sweep
+from harness.sweep import SweepError, check_keys, expand, load_sweep, varying_keys
 
 from .load import ResultsError, no_complete_runs
 from .seeds import best_setting
@@ -134,8 +134,7 @@ def build(sweep_file, scale: str, results, rows: str | None = None, cols: str | 
 
     fixed = set(row_keys) | set(col_keys) | {"seed"}
     # setting -> (run config, folder) per cell; keys only from those that vary in the sweep.
-    varying = [k for k in fields if k not in fixed
-               and len({repr(getattr(r.config, k)) for r in runs}) > 1]
+    varying = [k for k in varying_keys(runs) if k not in fixed]
     groups: dict[tuple[str, str], dict[tuple, list]] = {}
     for run in runs:
         setting = tuple((k, getattr(run.config, k)) for k in varying)

@@ -23,6 +23,7 @@ from .sweep import (
     expand,
     load_sweep,
     run_dir,
+    varying_keys,
 )
 
 DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
@@ -229,8 +230,7 @@ def _plan(args, sweep, runs) -> None:
 
     print(f"{sweep['name']} [{args.scale}]: {len(runs)} runs -> {args.results}/"
           f"{sweep['name']}/{args.scale}/")
-    varying = [k for k in type(runs[0].config).model_fields
-               if len({getattr(r.config, k) for r in runs}) > 1]
+    varying = varying_keys(runs)
     profile = None
     if args.cost and args.cluster:
         from .profile import load_profile

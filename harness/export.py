@@ -30,7 +30,7 @@ import pandas as pd
 from .completion import sweep_files
 from .index import index_row
 from .runfolder import LAYERS, METRICS, NORMS, ResultsError, read_config, read_frame
-from .sweep import SCALES, SweepError, expand, load_sweep
+from .sweep import SCALES, SweepError, expand, load_sweep, varying_keys
 
 DEFAULT_RESULTS = os.environ.get("WDLAB_RESULTS", "results")
 TABLES = ("runs", "metrics", "layers")
@@ -140,11 +140,6 @@ def run_name(run, varying: list[str]) -> str:
     return re.sub(r"[^\w.=+-]", "-", "_".join(words))[:200]  # a safe folder name
 
 
-def _varying(runs: list) -> list[str]:
-    return [k for k in type(runs[0].config).model_fields
-            if len({repr(getattr(r.config, k)) for r in runs}) > 1]
-
-
 def _steps(folder: Path) -> dict[int, dict[str, float]]:
     """{step: {tag: value}} of a run's per-step files, nulls left out."""
     steps: dict[int, dict[str, float]] = {}
@@ -178,7 +173,7 @@ def to_tensorboard(runs: list, rows: list[dict], where: Path) -> None:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:  # torch is there: its tensorboard writer needs the package
         raise SweepError(f"--to tensorboard needs tensorboard: {INSTALL}") from None
-    varying = _varying(runs)
+    varying = varying_keys(runs)
     for run, row in zip(runs, rows):
         log_dir = where / run_name(run, varying)
         for old in log_dir.glob("events.out.tfevents.*"):  # an earlier export of this run

@@ -367,6 +367,13 @@ def expand(sweep: dict[str, Any] | str | Path, scale: str) -> list[Run]:
     return runs
 
 
+def varying_keys(runs: list[Run]) -> list[str]:
+    """The config keys whose value differs between these runs, in config order: what tells a
+    sweep's runs apart (repr: lists and None compare too)."""
+    return [k for k in type(runs[0].config).model_fields
+            if len({repr(getattr(r.config, k)) for r in runs}) > 1]
+
+
 def run_dir(results: str | Path, run: Run) -> Path:
     """Where one run's files live: RESULTS/<sweep name>/<scale>/<run id>/."""
     return Path(results) / run.sweep / run.scale / run.run_id
