@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import style
-from analysis.equilibrium import norms_over_time
+from analysis.equilibrium import SETTLING, STEADY, norms_over_time
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
 
@@ -72,16 +72,59 @@ def draw_side(axes, name: str, group: list[dict], color: str, overlay=None):
     axes[1].plot(norms.index, norms["grad_norm"].ewm(span=span).mean(), color=color)
     axes[2].plot(norms.index, norms["weight_norm"], color=color)
     predicted, end_ratio = overlay(group[0], metrics) if overlay else None, None
+    mid_ratio = float("nan")
     if predicted is not None:
         axes[2].plot(predicted.index, predicted, color=color, ls="--", lw=0.8)
         end = predicted.index[-1]
         end_ratio = float(norms["weight_norm"].loc[end] / predicted.loc[end])
+        mid = predicted.index[predicted.index <= 0.5 * end][-1]
+        mid_ratio = float(norms["weight_norm"].loc[mid] / predicted.loc[mid])
     changes = {"weight": change_between(norms["weight_norm"], 0.5, 1.0),
-               "grad": change_between(ema(norms["grad_norm"], span), 0.5, 1.0)}
+               "grad": change_between(ema(norms["grad_norm"], span), 0.5, 1.0),
+               # what a failed claim's cause reads: the fit over the 2nd half, and whether
+               # ‖w‖ was still drifting before the decay (10 %–50 %: not at equilibrium)
+               "loss": change_between(ema(metrics["loss"], span), 0.5, 1.0),
+               "weight_before_decay": change_between(norms["weight_norm"], *SETTLING),
+               "weight_over_theory_at_half": mid_ratio}
     final = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
     if not style.all_finite(metrics["loss"], norms):  # diverged: no number to compare
         return {k: float("nan") for k in changes}, float("nan"), end_ratio
     return changes, final, end_ratio
+
+
+def failure_causes(shown: dict, changes: dict, baseline: str, corrected: str) -> list[str]:
+    """CAUSE lines for the shared claims that failed, from the runs' own numbers: a ‖g‖ that
+    falls with the loss (the rise the correction removes never happened: the gradient
+    follows the fit, not ‖w‖), a ‖w‖ still drifting before the decay (not at the
+    equilibrium the claim is about)."""
+    b = baseline.upper()
+    causes = []
+    if not shown["corrected_tames_grad_norm"] and not changes[baseline]["grad"] > 0:
+        causes.append(f"{b}'s ‖g‖ does not rise ({changes[baseline]['grad']:+.0%}) while its "
+                      f"train loss moves {changes[baseline]['loss']:+.0%} over the 2nd half: "
+                      "the gradient follows the fit, so there is no end-of-run rise to remove")
+    for claim, name in (("baseline_weight_norm_falls", baseline),
+                        ("corrected_keeps_weight_norm", corrected)):
+        drift, theory = (changes[name][k] for k in ("weight_before_decay",
+                                                    "weight_over_theory_at_half"))
+        if shown[claim]:
+            continue
+        window = f"{SETTLING[0]:.0%}–{SETTLING[1]:.0%}"
+        if abs(drift) > STEADY:
+            causes.append(f"{name.upper()}'s ‖w‖ moves {drift:+.0%} over {window} of the run "
+                          f"(steady: |·| < {STEADY:.0%}): not at equilibrium before the decay")
+        elif abs(drift) > STEADY / 2 and drift * changes[name]["weight"] > 0:
+            causes.append(f"{name.upper()}'s ‖w‖ drifts one way all run ({drift:+.0%} over "
+                          f"{window}, then {changes[name]['weight']:+.0%}): no steady state to "
+                          "keep")
+        if abs(theory - 1) > STEADY:  # False on NaN (no theory overlay)
+            towards = (theory < 1) == (drift > 0)
+            causes.append(f"{name.upper()}'s ‖w‖ at 50 % of the run is {theory:.2f}× the "
+                          "dashed theory's equilibrium and "
+                          + ("still relaxing towards it" if towards else
+                             f"moved away from it over {window} ({drift:+.0%}): the theory's "
+                             "premise, updates independent of the weights, fails here"))
+    return [style.cause(text) for text in causes]
 
 
 def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, results, out_dir,
@@ -146,6 +189,7 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
                                     f"{c} {finals[corrected]:.4f}"})
     if not loss_claim:
         del shown["corrected_loss_not_worse"], verdicts[-1]
+    verdicts += failure_causes(shown, changes, baseline, corrected)
     if more:
         shown.update(more[1])
         verdicts += style.verdict_lines(more[1], more[2])

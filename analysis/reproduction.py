@@ -73,11 +73,19 @@ def premise_summary(entry: dict) -> str:
         k for k, v in premises.items() if not v)
 
 
+def undiagnosed(entry: dict) -> bool:
+    """A claim failed with its premise met and the check printed no measured CAUSE line (a
+    premise not met is its own cause: the premise line gives the numbers)."""
+    return entry["status"] == "not shown" and "\nCAUSE " not in "\n" + entry["detail"]
+
+
 def counts_line(entries: dict) -> str:
     counts = {s: sum(e["status"] == s for e in entries.values()) for s in STATUSES}
     tables = sum(e["status"] not in STATUSES for e in entries.values())  # "table (k/n cells)"
+    blind = sum(undiagnosed(e) for e in entries.values())
     return (f"**{counts['shown']} of {len(entries)} artifacts SHOWN**; "
-            f"{counts['not shown']} not shown, {counts['not shown (premise not met)']} with "
+            f"{counts['not shown']} not shown ({blind} of them without a measured cause), "
+            f"{counts['not shown (premise not met)']} with "
             f"their premise not met, {counts['not run']} not run"
             + (f", {tables} tables printed without a claim to judge" if tables else ""))
 
@@ -134,6 +142,9 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
         if e["detail"]:
             md += (["```", e["detail"], "```"] if not e["detail"].startswith("**")
                    else [e["detail"]])
+        if undiagnosed(e):
+            md += ["", "Cause: not measured by this check yet; the sweep file's comments name "
+                   "the regimes tried."]
         for f in (f for f in e["files"] if f.endswith(".png")):
             small = thumbnail(Path(f), docs / "figures" / Path(f).name)
             md += ["", f"![{name}]({small.relative_to(docs)})"]

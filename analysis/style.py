@@ -42,6 +42,12 @@ def premise(met: bool, text: str) -> str:
     return f"{'PREMISE MET    ' if met else 'PREMISE NOT MET'}  {text}"
 
 
+def cause(text: str) -> str:
+    """A measured reason a claim failed, printed under its NOT SHOWN line (e.g. the baseline
+    never shows the rise the correction removes): numbers from the runs, not a guess."""
+    return f"CAUSE      {text}"
+
+
 def claims_report(shown: dict, measured: dict) -> dict:
     """The report's `claims`: {claim: {"shown": bool}, ..., "measured": numbers}."""
     return {**{k: {"shown": bool(v)} for k, v in shown.items()}, "measured": measured}

@@ -30,12 +30,20 @@ def window(series, start: float, stop: float) -> float:
 
 def rises(group: list[dict]) -> dict:
     """The seed-averaged, EMA-smoothed ‖g‖'s end rise and slow rise (NaN if not finite)."""
-    grad = seed_mean([norms_over_time(r["layers"]) for r in group])["grad_norm"]
+    grad = norms_over_time_mean(group)["grad_norm"]
     smooth = ema(grad, max(len(grad) // 50, 1))
     if not style.all_finite(smooth):
         return {"end": float("nan"), "slow": float("nan")}
+    weight = norms_over_time_mean(group)["weight_norm"]
+    scale_free = ema(grad * weight, max(len(grad) // 50, 1))  # ‖g‖ at unit ‖w‖: set by the fit
     return {"end": window(smooth, 0.97, 1.0) / window(smooth, 0.80, 0.85) - 1,
-            "slow": window(smooth, 0.70, 0.75) / window(smooth, 0.20, 0.25) - 1}
+            "slow": window(smooth, 0.70, 0.75) / window(smooth, 0.20, 0.25) - 1,
+            "end_weight": window(weight, 0.97, 1.0) / window(weight, 0.80, 0.85) - 1,
+            "end_scale_free": window(scale_free, 0.97, 1.0) / window(scale_free, 0.80, 0.85) - 1}
+
+
+def norms_over_time_mean(group: list[dict]):
+    return seed_mean([norms_over_time(r["layers"]) for r in group])
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
@@ -66,6 +74,12 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         "sgdc_slow_rise_remains": f"SGDC ‖g‖ 70–75 % vs 20–25 %: {sgdc['slow']:+.0%} (rises)",
         "sgdc_loss_not_worse": f"final train loss: SGD {finals['sgd']:.4f}, "
                                f"SGDC {finals['sgdc']:.4f}"})
+    if not shown["sgd_grad_norm_rises_at_the_end"] and style.all_finite(list(sgd.values())):
+        # ‖g‖ = (‖g‖·‖w‖) / ‖w‖ on scale-invariant layers: say which factor held it down
+        verdicts.append(style.cause(
+            f"over the same windows SGD's ‖w‖ moves {sgd['end_weight']:+.0%} (‖g‖ ∝ 1/‖w‖ "
+            f"there) and ‖g‖·‖w‖, the gradient at unit scale that the fit sets, "
+            f"{sgd['end_scale_free']:+.0%}"))
     learned = {name: learning_ratio(best[name]) for name in ("sgd", "sgdc")}
     premises = {"learns_early": all(v < LEARNS_BY for v in learned.values())}
     verdicts.insert(0, style.premise(premises["learns_early"], f"train loss at 20 % / at the "

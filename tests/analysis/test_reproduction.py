@@ -38,6 +38,12 @@ def _entries(tmp_path):
         "chou2025-figure-4": {"status": "not shown (premise not met)", "claims": {"a": False},
                               "premises": {"learns early": False}, "detail": "", "files": []},
         "kosson2026-figure-2": {"status": "not run", "claims": {}, "detail": "", "files": []},
+        "chou2025-figure-5": {"status": "not shown", "claims": {"b": False},
+                              "premises": {"learns early": True}, "files": [],
+                              "detail": "NOT SHOWN  b\nCAUSE      ‖g‖ follows the fit"},
+        "chou2025-figure-6": {"status": "not shown", "claims": {"c": False},
+                              "premises": {"learns early": True}, "files": [],
+                              "detail": "NOT SHOWN  c"},
     }
 
 
@@ -52,8 +58,11 @@ def test_report_counts_premises_record_and_thumbnails(tmp_path):
     docs = tmp_path / "docs"
     path = write_reproduction("mini", str(results), _entries(tmp_path), docs)
     text = path.read_text()
-    assert ("**1 of 3 artifacts SHOWN**; 0 not shown, 1 with their premise not met, 1 not run"
-            in text)
+    assert ("**1 of 5 artifacts SHOWN**; 2 not shown (1 of them without a measured cause), 1 "
+            "with their premise not met, 1 not run" in text)
+    # the one without a CAUSE line says so in its section; the other two failures do not
+    assert text.count("Cause: not measured by this check yet") == 1
+    assert text.index("Cause: not measured") > text.index("## chou2025-figure-6")
     assert "from an empty results folder) was **interrupted** after **120 min**" in text
     assert "200 of 213 distinct runs complete" in text
     assert "mean load was 4.1 on 2 cores" in text  # other work ran beside it: said

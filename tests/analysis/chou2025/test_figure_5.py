@@ -81,3 +81,32 @@ def test_the_norm_claims_need_a_model_that_learns(norm_runs, tmp_path, loss, met
     assert report["premises"] == {"learns_early": met}
     assert report["verdicts"][0].startswith("PREMISE MET" if met else "PREMISE NOT MET")
     assert report["claims"]["corrected_keeps_weight_norm"]["shown"]  # judged all the same
+
+
+def test_a_failed_claim_names_its_measured_cause(norm_runs, tmp_path):
+    """AdamW's ‖g‖ falls with its loss (no end rise to remove) and AdamC's ‖w‖ grows over
+    10 %–50 % by a third (still relaxing): each failure gets a CAUSE line with the runs' numbers."""
+    def curves(cfg):
+        if cfg.optimizer == "adamw":
+            return {"hidden": falls(0.4), "output": flat(), "grad": rises(-0.5, 50),
+                    "loss": lambda t: 2.3 if t < 5 else 2.0 - t / 100}
+        return {"hidden": lambda t: 10.0 * (1 + t / 99), "output": flat(),
+                "grad": rises(-0.9, 50)}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    assert not report["claims"]["corrected_tames_grad_norm"]["shown"]
+    assert not report["claims"]["corrected_keeps_weight_norm"]["shown"]
+    causes = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+    assert len(causes) == 2
+    assert "ADAMW's ‖g‖ does not rise (-" in causes[0] and "train loss moves -" in causes[0]
+    assert "ADAMC's ‖w‖ moves +" in causes[1] and "not at equilibrium" in causes[1]
+
+
+def test_no_cause_line_when_the_claims_hold(norm_runs, tmp_path):
+    def curves(cfg):
+        if cfg.optimizer == "adamw":
+            return {"hidden": falls(0.4), "output": flat(), "grad": rises(1.0, 50)}
+        return {"hidden": falls(0.05), "output": flat(), "grad": rises(0.1, 50)}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    assert not [v for v in report["verdicts"] if v.startswith("CAUSE")]

@@ -29,3 +29,19 @@ def test_figure5_claims(fake_sweep, tmp_path, sgdc_slow, sgdc_end, failed):
     assert {k for k, v in shown.items() if not v} == failed
     assert "corrected_keeps_weight_norm" not in shown  # the paper claims no weight norms here
     assert report["claims"]["measured"]["grad_norm_rises"]["sgd"]["end"] > 0.5
+
+
+def test_a_missing_end_rise_names_the_factor_that_held_it(fake_sweep, tmp_path):
+    """SGD's ‖w‖ falls by half over the tail (so ‖g‖ ∝ 1/‖w‖ would double) while the
+    gradient at unit scale halves with the fit: ‖g‖ stays flat, and the CAUSE line says both."""
+    def how(cfg):
+        weight = lambda t: 1.0 if t < 90 else 0.5  # noqa: E731
+        unit = lambda t: 1.0 if t < 90 else 0.5  # noqa: E731
+        return {"layers": {"w": {"grad_norm": lambda t: unit(t) / weight(t),
+                                 "weight_norm": weight}}, "metrics": {"loss": 1.0}}
+    path, results = fake_sweep({**CLAIMS_SWEEP, "grid": {"optimizer": ["sgd", "sgdc"]}}, how)
+    report = defazio_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    assert not report["claims"]["sgd_grad_norm_rises_at_the_end"]["shown"]
+    cause = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+    assert len(cause) == 1
+    assert "‖w‖ moves -50%" in cause[0] and "the fit sets, -50%" in cause[0]
