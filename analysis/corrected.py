@@ -103,6 +103,11 @@ def failure_causes(shown: dict, changes: dict, baseline: str, corrected: str) ->
         causes.append(f"{b}'s ‖g‖ does not rise ({changes[baseline]['grad']:+.0%}) while its "
                       f"train loss moves {changes[baseline]['loss']:+.0%} over the 2nd half: "
                       "the gradient follows the fit, so there is no end-of-run rise to remove")
+    elif not shown["corrected_tames_grad_norm"] and abs(changes[corrected]["weight"]) < STEADY / 2:
+        causes.append(f"{corrected.upper()}'s ‖g‖ moves {changes[corrected]['grad']:+.0%} over "
+                      f"the 2nd half at a steady ‖w‖ ({changes[corrected]['weight']:+.0%}) while "
+                      f"its train loss moves {changes[corrected]['loss']:+.0%}: at a fixed norm "
+                      "the gradient follows the fit")
     for claim, name in (("baseline_weight_norm_falls", baseline),
                         ("corrected_keeps_weight_norm", corrected)):
         drift, theory = (changes[name][k] for k in ("weight_before_decay",

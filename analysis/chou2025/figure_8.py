@@ -8,8 +8,10 @@ less than equilibrium.STEADY across equilibrium.SETTLING.
 
 from __future__ import annotations
 
+import numpy as np
+
 from analysis import style
-from analysis.equilibrium import norm_parts
+from analysis.equilibrium import SETTLING, nan_sum, norm_parts
 from analysis.load import load_runs
 from analysis.momentum import equilibrium_premises
 from analysis.seeds import seed_groups
@@ -25,6 +27,27 @@ QUOTE = ("Fig. 8 caption: “Changing the beta values has almost no effects on t
 BETAS_NORM_TOLERANCE = 0.10
 
 BETAS_SKIP = 0.10
+
+
+def update_size(runs: list[dict]) -> float:
+    """The normalized layers' step per unit lr, ‖Δw‖/γ_t (the logged update: decay
+    included), averaged over SETTLING and the seeds. Betas that leave the steady norm alone
+    leave this alone too; where the gradient is mostly noise β1 shrinks it (m/√v has RMS
+    √((1−β1)/(1+β1)) for pure noise)."""
+    sizes = []
+    for run in runs:
+        layers = run["layers"][run["layers"]["normalized"]]
+        update = np.sqrt(nan_sum(layers.assign(u2=layers["update_norm"] ** 2), "u2"))
+        per_lr = update / run["metrics"].set_index("step")["lr"].reindex(update.index)
+        last = per_lr.index.max()
+        sizes.append(per_lr[(per_lr.index >= SETTLING[0] * last)
+                            & (per_lr.index <= SETTLING[1] * last)].mean())
+    return float(np.mean(sizes))
+
+
+def window_mean(series, lo: float, hi: float) -> float:
+    last = series.index.max()
+    return float(series[(series.index >= lo * last) & (series.index <= hi * last)].mean())
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
@@ -59,6 +82,21 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     verdicts.append(verdict(shown["weight_norm_independent_of_betas"], f"‖w‖ ratio after "
                             f"{BETAS_SKIP:.0%} of the run: worst |ratio−1| = {worst:.3f} "
                             f"(< {BETAS_NORM_TOLERANCE})"))
+    size_ratio = float("nan")
+    if not shown["weight_norm_independent_of_betas"] and all(
+            "update_norm" in r["layers"] for c in (a, b) for r in c["runs"]):
+        norm_ratio = (window_mean(a["norms"]["hidden"], *SETTLING)
+                      / window_mean(b["norms"]["hidden"], *SETTLING))
+        size_ratio = update_size(a["runs"]) / update_size(b["runs"])
+    if not shown["weight_norm_independent_of_betas"] and abs(
+            size_ratio - 1) > BETAS_NORM_TOLERANCE:  # False on NaN (no update norms)
+        verdicts.append(style.cause(
+            f"over {SETTLING[0]:.0%}–{SETTLING[1]:.0%} ‖w‖ ({name_a}) / ({name_b}) = "
+            f"{norm_ratio:.2f}, and the betas change the step itself: ‖Δw‖/γ_t (decay "
+            f"included) differs {max(size_ratio, 1 / size_ratio):.2f}× between them, where "
+            "\"no effect\" needs steps of one size (m/√v's RMS falls with β1 where the "
+            "gradient is mostly noise)"))
+        numbers["settling_norm_and_update_ratios"] = [norm_ratio, size_ratio]
     finals = {n: float(c["metrics"]["loss"].iloc[-max(len(c["metrics"]) // 20, 1):].mean())
               for n, c in curves.items()}
     fig.suptitle(style.title(PAPER, "8", scale, "AdamC's weight norm does not depend on its "

@@ -90,7 +90,8 @@ def cosine(t):
 def norm_runs(fake_sweep):
     """norm_runs(zipped, curves) -> (sweep, results): one fake run per zipped row.
     curves(cfg) -> {"hidden", "output", "grad": f(t)} giving the total hidden ‖w‖ (split over
-    two tensors), the head's ‖w‖ and every ‖g‖ (and optionally "loss", default 1.0); metrics
+    two tensors), the head's ‖w‖ and every ‖g‖ (and optionally "loss", default 1.0, and
+    "update", each hidden tensor's ‖Δw‖); metrics
     log γ_t and, for ScionC,
     λ_t = (2−α)γ_t/(2αC²) as the harness does."""
 
@@ -105,7 +106,8 @@ def norm_runs(fake_sweep):
                 return (2 - alpha) * lr(t) / (2 * alpha * cfg.c2) if cfg.c2 else \
                     cfg.weight_decay
             hidden = {"weight_norm": lambda t: f["hidden"](t) / math.sqrt(2),
-                      "grad_norm": f["grad"]}
+                      "grad_norm": f["grad"], **({"update_norm": f["update"]}
+                                                  if "update" in f else {})}
             return {"steps": STEPS, "final": {"eval_loss": 1.0},
                     "metrics": {"lr": lr, "weight_decay": wd, "loss": f.get("loss", 1.0)},
                     "layers": {**dict.fromkeys(HIDDEN, hidden),

@@ -57,3 +57,17 @@ def test_figure8_premises(norm_runs, tmp_path, failing):
     path, results = norm_runs(BETAS, curves)
     entry = premise_entry(chou_figure_8, path, results, tmp_path, {failing})
     assert entry["claims"] == {"weight_norm_independent_of_betas": True}
+
+
+def test_figure8_a_failure_names_the_step_size_the_betas_changed(norm_runs, tmp_path):
+    """The β = 0.99 run's norm is 20 % higher and its step per unit lr 3× smaller: the CAUSE
+    line gives both ratios over 10 %–50 % of the run (none when the claim holds)."""
+    def curves(cfg):
+        slow = cfg.momentum == 0.99
+        return {"hidden": flat(6.0 if slow else 5.0), "output": flat(), "grad": flat(),
+                "loss": learns, "update": flat(0.1 / 3 if slow else 0.1)}
+    path, results = norm_runs(BETAS, curves)
+    report = chou_figure_8.draw(path, "smoke", results, tmp_path / "fig")
+    assert not report["claims"]["weight_norm_independent_of_betas"]["shown"]
+    cause = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+    assert len(cause) == 1 and "= 0.83" in cause[0] and "differs 3.00×" in cause[0]
