@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis import style
 from analysis.load import ResultsError, load_runs
+from analysis.kosson2026.figure_18 import gain_extremes
 from analysis.lr_sweeps import best_runs, edge_optima, learns_premise, sweep_plot, sweep_table
 from analysis.style import verdict
 
@@ -54,6 +55,27 @@ def flat_span(table: pd.DataFrame, tolerance: float = FLAT_TOLERANCE) -> tuple[f
     return float(t["lr"][lo]), float(t["lr"][hi])
 
 
+def gains_cause(members: list[dict], sweep_file, scale: str, results) -> list[str]:
+    """A CAUSE line for a gains lr that is not flat: how far the gains moved at each gains lr
+    (the middle block's median spread of its final gains, Fig. 18's measure). Where a small
+    gains lr leaves them near their start (g = 1), its runs train barely-moved gains."""
+    ids = {r["folder"] for r in members}
+    with_layers = [r for r in load_runs(sweep_file, scale, results, tables=("layers",))
+                   if r["folder"] in ids]
+    spread = {}
+    for run in with_layers:
+        try:
+            g = gain_extremes(run)
+        except ResultsError:  # runs logged before gain extremes existed: no cause to give
+            return []
+        spread[run["config"]["gains_lr"]] = float(g[g["step"] == g["step"].max()]["spread"]
+                                                  .median())
+    listing = ", ".join(f"{lr:g} {v:.2f}×" for lr, v in sorted(spread.items()))
+    return [style.cause(f"final gain spread (middle block, median max/min over its matrices) "
+                        f"by gains lr: {listing}: in {members[0]['config']['steps']} steps "
+                        "a gains lr's budget sets how far the gains move")]
+
+
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """MuonMD lr sweeps of the matrix lr, the AdamW base lr and the gains lr around one
     centre (the gains segment's lr and adam_lr): the matrix lr matters most; gains lr flat."""
@@ -93,6 +115,8 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
                 f"{100 * FLAT_TOLERANCE:g} % of the best (need > {FLAT_SPAN:g}×)"),
         verdict(shown["optima_inside_the_lr_grid"], "matrix- and adam-lr optima inside their "
                 "grids" if not edge else f"optimum on the grid's edge for {edge}: extend it")]
+    if not shown["flat_in_gains_lr"]:
+        verdicts += gains_cause(segments["gains lr"][0], sweep_file, scale, results)
     fig, axes = style.plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
     for ax, (name, t) in zip(axes, tables.items()):
         sweep_plot(t, "g", scale, "12", "MuonMD: lr sweeps of the groups held fixed", ax=ax,

@@ -67,3 +67,29 @@ def test_flat_span_and_penalty_of_an_all_diverged_table():
     table = pd.DataFrame({"g": "x", "lr": LRS, "loss": [np.inf] * 4})
     assert all(np.isnan(kosson_figure_12.flat_span(table)))
     assert np.isnan(kosson_figure_12.penalty(table))
+
+
+def test_figure12_a_gains_lr_that_is_not_flat_says_how_far_the_gains_moved(gpt_sweep,
+                                                                            tmp_path):
+    """Loss not flat in the gains lr, and each gains-lr run's middle-block row gains spread
+    1 + 100·gains_lr wide at the end (softplus): the CAUSE line lists the spreads per gains lr."""
+    row = "blocks.1.attn.qkv.parametrizations.weight.0.row"
+
+    def raw(g):  # softplus⁻¹
+        return float(np.log(np.expm1(g)))
+
+    def gains_of(cfg):
+        if cfg.gains_lr is None:
+            return None
+        return {row: [(raw(1.0), raw(1.0))] * 9 + [(raw(1.0), raw(1 + 100 * cfg.gains_lr))]}
+
+    def loss(cfg):
+        if cfg.gains_lr is not None:
+            return 2.0 + bowl(cfg.gains_lr, 0.004, 0.02)
+        return 2.0 + bowl(cfg.lr, 0.01, 0.01) + bowl(cfg.adam_lr, 0.004, 0.002)
+    path, results = gpt_sweep({"zip": ZIP12}, loss, gains_of=gains_of)
+    report = kosson_figure_12.draw(path, "smoke", results, tmp_path / "fig")
+    assert not report["claims"]["flat_in_gains_lr"]["shown"]
+    cause = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+    assert len(cause) == 1
+    assert "0.001 1.10×" in cause[0] and "0.032 4.20×" in cause[0]
