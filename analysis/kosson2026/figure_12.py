@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import style
-from analysis.load import ResultsError, load_runs
 from analysis.kosson2026.figure_18 import gain_extremes
+from analysis.load import ResultsError, load_runs
 from analysis.lr_sweeps import best_runs, edge_optima, learns_premise, sweep_plot, sweep_table
 from analysis.style import verdict
 
