@@ -105,9 +105,9 @@ def failure_causes(shown: dict, changes: dict, baseline: str, corrected: str) ->
                       "the gradient follows the fit, so there is no end-of-run rise to remove")
     elif not shown["corrected_tames_grad_norm"] and abs(changes[corrected]["weight"]) < STEADY / 2:
         causes.append(f"{corrected.upper()}'s ‖g‖ moves {changes[corrected]['grad']:+.0%} over "
-                      f"the 2nd half at a steady ‖w‖ ({changes[corrected]['weight']:+.0%}) while "
-                      f"its train loss moves {changes[corrected]['loss']:+.0%}: at a fixed norm "
-                      "the gradient follows the fit")
+                      f"the 2nd half at a steady ‖w‖ ({changes[corrected]['weight']:+.0%}; train "
+                      f"loss {changes[corrected]['loss']:+.0%}): the change is not the norm's, "
+                      "which the correction holds")
     for claim, name in (("baseline_weight_norm_falls", baseline),
                         ("corrected_keeps_weight_norm", corrected)):
         drift, theory = (changes[name][k] for k in ("weight_before_decay",
