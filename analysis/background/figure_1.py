@@ -16,7 +16,7 @@ from analysis import style
 from analysis.corrected import LEARNS_BY, learning_ratio
 from analysis.defazio2025.figure_2 import HALF_LIVES, half_lives_before, window_change
 from analysis.load import load_runs
-from analysis.style import all_finite, premise, verdict
+from analysis.style import all_finite, cause, premise, verdict
 
 PAPER = "Background"
 QUOTE = ("§ Empirical Phenomena in Training Dynamics, Zhang et al. (2019): “if one holds η · λ "
@@ -162,6 +162,29 @@ def _draw(fixed: pd.DataFrame, controls: pd.DataFrame, reference):
     return fig
 
 
+def _seed_gap(table: pd.DataFrame) -> float:
+    """The largest 2nd-half loss gap between two seeds of one (η, λ): how far runs differ by
+    chance. NaN with one seed everywhere."""
+    gaps = [_loss_gap(a["metrics"].set_index("step")["loss"],
+                      b["metrics"].set_index("step")["loss"])
+            for runs in table["runs"] for i, a in enumerate(runs) for b in runs[i + 1:]]
+    return float(np.max(gaps)) if gaps else float("nan")
+
+
+def _loss_gap_cause(table: pd.DataFrame, within: float, across: float) -> list[str]:
+    """Why the loss-curve claim failed, measured: set the gaps it compares beside the gap
+    between two seeds of one setting (single runs; the claim compares seed means)."""
+    seeds = int(table["seeds"].min())
+    noise = _seed_gap(table)
+    if not np.isfinite(noise):
+        return [cause("one seed per setting: the seed-to-seed loss gap is not measured, so "
+                      f"the gaps compared ({within:.4f} within, {across:.4f} to the controls) "
+                      "cannot be set against chance")]
+    return [cause(f"two seeds of one setting differ by up to {noise:.4f} (single runs); the "
+                  f"{seeds}-seed means compared differ by {within:.4f} within fixed ηλ and "
+                  f"{across:.4f} to the nearest control, {across / noise:.1f}× that seed gap")]
+
+
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """Runs sharing ηλ against controls that change it: loss, norms, norms ÷ √(η/λ), and
     relative update per step; the controls' √(ηλ) relative update is measured, not judged."""
@@ -204,6 +227,8 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         "background's claim): " + (fmt(f"{k} {v:.1%}" for k, v in rel_dev_controls.items())
                                    or "no controls"),
     ]
+    if not shown["same_loss_curve_at_fixed_product"]:
+        verdicts += _loss_gap_cause(table, within, across)
     fig = _draw(fixed, controls, reference)
     cfg = f"AdamW, {scale}: ηλ = {reference.product:g} (solid) vs controls (dashed)"
     fig.suptitle(style.title(PAPER, "1", scale, cfg), fontsize=10)

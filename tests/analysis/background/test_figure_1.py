@@ -148,3 +148,26 @@ def test_a_diverged_run_fails_the_claims_instead_of_dropping_out(fake_sweep, tmp
     assert claims["norms_scale_as_sqrt_lr_over_wd"] is False
     assert claims["relative_update_set_by_product"] is False
     assert claims["same_loss_curve_at_fixed_product"] is False
+
+
+def test_a_failed_loss_claim_sets_its_gaps_beside_the_seed_gap(fake_sweep, tmp_path):
+    """Loss set by η alone (the fixed-ηλ family differs): with one seed the CAUSE line says
+    the seed gap is unmeasured; with two seeds whose curves differ by 0.01 it gives that gap
+    beside the ones compared."""
+    def by_lr(cfg):
+        return 5 * cfg.lr
+
+    one = draw(fake_sweep, tmp_path, loss_of=by_lr)
+    assert not shown(one)["same_loss_curve_at_fixed_product"]
+    assert [v for v in one["verdicts"] if v.startswith("CAUSE")] == [
+        v for v in one["verdicts"] if "one seed per setting" in v]
+
+    def by_lr_and_seed(cfg):
+        return 5 * cfg.lr + 0.01 * cfg.seed
+
+    path, results = fake_sweep({**SWEEP, "grid": {"seed": [0, 1]}},
+                               lambda cfg: equilibrium(cfg, loss_of=by_lr_and_seed),
+                               folder=tmp_path / "two")
+    two = background_figure_1.draw(path, "smoke", results, tmp_path / "two" / "fig")
+    cause = [v for v in two["verdicts"] if v.startswith("CAUSE")]
+    assert len(cause) == 1 and "differ by up to 0.0100" in cause[0] and "2-seed means" in cause[0]
