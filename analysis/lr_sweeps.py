@@ -121,3 +121,18 @@ def learns_premise(compared: dict[str, list[dict]]) -> tuple[dict, list[str], di
                                  for g, v in spread.items()))
         measured["seed_std_final_loss"] = spread
     return {PREMISE: met}, lines, measured
+
+
+def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict]) -> str:
+    """A comparison that failed, set beside chance: `name`'s relative gap between the seed
+    means of two best runs, and the seed-to-seed std of the final held-out loss over both
+    (relative to their mean), or that one seed leaves it unmeasured."""
+    a, b = ([final_loss(r, "eval_loss") for r in runs] for runs in (runs_a, runs_b))
+    gap = np.mean(a) / np.mean(b) - 1
+    if min(len(a), len(b)) < 2:
+        return f"{name}: gap {gap:+.2%} with one seed, so the seed-to-seed spread is unmeasured"
+    with np.errstate(invalid="ignore"):  # a diverged seed (inf): the spread is NaN
+        spread = float(np.mean([np.std(a, ddof=1), np.std(b, ddof=1)]) / np.mean(a + b))
+    within = "within" if abs(gap) < spread else "beyond"
+    return (f"{name}: gap {gap:+.2%}, seed-to-seed std {spread:.2%} ({min(len(a), len(b))} "
+            f"seeds): {within} seed noise")

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from analysis import style
 from analysis.load import ResultsError, load_runs
-from analysis.lr_sweeps import best_runs, edge_optima, learns_premise, sweep_plot, sweep_table
+from analysis.lr_sweeps import (
+    best_runs,
+    edge_optima,
+    gap_against_seeds,
+    learns_premise,
+    sweep_plot,
+    sweep_table,
+)
 from analysis.style import all_finite, verdict
 
 QUOTE = ("Kosson et al. 2026 (summary), Fig. 14: “the choice still matters: the unit-RMS-norm … "
@@ -62,6 +69,11 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
                     f"differ by {100 * gap:.2f} % (≤ {100 * NEARLY_IDENTICAL:g} %)"),
             verdict(shown[f"{opt}_rms_matching_noticeably_worse"], f"{opt}: RMS-matching "
                     f"{100 * rms:+.2f} % vs the better √ factor (> {100 * NEARLY_IDENTICAL:g} %)")]
+        if not shown[f"{opt}_rms_matching_noticeably_worse"] and all_finite(rms):
+            better = sq.idxmin()  # RMS-matching against the better √ factor, beside chance
+            verdicts.append(style.cause(gap_against_seeds(
+                f"{opt} RMS-matching vs {FACTORS[better]}", compared[f"{opt} match_rms_adamw"],
+                compared[f"{opt} {better}"])))
         measured[opt] = {"best_loss": {g: float(v) for g, v in best.items()},
                          "sqrt_gap": gap, "rms_excess": rms}
         tables[opt] = t

@@ -10,6 +10,7 @@ from analysis.lr_sweeps import (
     MAX_OPTIMUM_SHIFT,
     best_runs,
     edge_optima,
+    gap_against_seeds,
     learns_premise,
     optima_finite,
     optimum_shift,
@@ -60,6 +61,10 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     verdicts += [verdict(shown["sqrt_scale_improves"], f"best loss √(1/(2L)) vs 1/L: {pairs}"),
                  verdict(not edge, "every optimum inside the lr grid" if not edge else
                          f"optimum on the grid's edge for {edge}: extend the grid")]
+    if worse:  # the depths where √(1/(2L)) did not improve: the gap beside chance
+        verdicts.append(style.cause("; ".join(gap_against_seeds(
+            f"L={d}", compared[f"{ALPHAS['inverse_sqrt_2depth']} L={d}"],
+            compared[f"{ALPHAS['inverse_depth']} L={d}"]) for d in worse)))
     fig, ax = style.plt.subplots(figsize=(7, 4.4))
     colors = {d: f"C{i}" for i, d in enumerate(sorted(set(sqrt.index) | set(inv.index)))}
     for alpha, t in tables.items():

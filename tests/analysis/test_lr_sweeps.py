@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.lr_sweeps import edge_optima
+from analysis.lr_sweeps import edge_optima, gap_against_seeds
 
 
 def test_edge_optima_one_rule_for_every_figure():
@@ -13,3 +13,17 @@ def test_edge_optima_one_rule_for_every_figure():
     assert edge_optima(table, "g") == ({1: 0.02, 2: 0.04}, ["2"])
     one = pd.DataFrame({"g": [1, 2], "lr": [0.01, 0.01], "loss": [1.0, 2.0]})
     assert edge_optima(one, "g")[1] == ["1", "2"]  # a one-value grid brackets nothing
+
+
+def _runs(*losses):
+    return [{"metrics": pd.DataFrame({"eval_loss": [9.0, v], "loss": [9.0, v]})}
+            for v in losses]
+
+
+def test_gap_against_seeds_sets_a_failed_comparison_beside_chance():
+    one = gap_against_seeds("x", _runs(2.02), _runs(2.0))
+    assert one == "x: gap +1.00% with one seed, so the seed-to-seed spread is unmeasured"
+    noisy = gap_against_seeds("x", _runs(1.98, 2.06), _runs(1.96, 2.04))  # std 0.057 each
+    assert "gap +1.00%" in noisy and "(2 seeds): within seed noise" in noisy
+    clean = gap_against_seeds("x", _runs(2.019, 2.021), _runs(1.999, 2.001))
+    assert clean.endswith("(2 seeds): beyond seed noise")
