@@ -84,6 +84,8 @@ def draw_side(axes, name: str, group: list[dict], color: str, overlay=None):
                # what a failed claim's cause reads: the fit over the 2nd half, and whether
                # ‖w‖ was still drifting before the decay (10 %–50 %: not at equilibrium)
                "loss": change_between(ema(metrics["loss"], span), 0.5, 1.0),
+               "grad_times_weight": change_between(
+                   ema(norms["grad_norm"] * norms["weight_norm"], span), 0.5, 1.0),
                "weight_before_decay": change_between(norms["weight_norm"], *SETTLING),
                "weight_over_theory_at_half": mid_ratio}
     final = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
@@ -93,21 +95,24 @@ def draw_side(axes, name: str, group: list[dict], color: str, overlay=None):
 
 
 def failure_causes(shown: dict, changes: dict, baseline: str, corrected: str) -> list[str]:
-    """CAUSE lines for the shared claims that failed, from the runs' own numbers: a ‖g‖ that
-    falls with the loss (the rise the correction removes never happened: the gradient
-    follows the fit, not ‖w‖), a ‖w‖ still drifting before the decay (not at the
-    equilibrium the claim is about)."""
-    b = baseline.upper()
+    """CAUSE lines for the shared claims that failed, from the runs' own numbers: a ‖g‖
+    change split into its norm's share and the rest (a baseline with no end rise to remove,
+    or a corrected ‖g‖ that moves at a fixed norm), a ‖w‖ still drifting before the decay
+    (not at the equilibrium the claim is about)."""
     causes = []
-    if not shown["corrected_tames_grad_norm"] and not changes[baseline]["grad"] > 0:
-        causes.append(f"{b}'s ‖g‖ does not rise ({changes[baseline]['grad']:+.0%}) while its "
-                      f"train loss moves {changes[baseline]['loss']:+.0%} over the 2nd half: "
-                      "the gradient follows the fit, so there is no end-of-run rise to remove")
-    elif not shown["corrected_tames_grad_norm"] and abs(changes[corrected]["weight"]) < STEADY / 2:
-        causes.append(f"{corrected.upper()}'s ‖g‖ moves {changes[corrected]['grad']:+.0%} over "
-                      f"the 2nd half at a steady ‖w‖ ({changes[corrected]['weight']:+.0%}; train "
-                      f"loss {changes[corrected]['loss']:+.0%}): the change is not the norm's, "
-                      "which the correction holds")
+    if not shown["corrected_tames_grad_norm"]:
+        # ‖g‖ = (‖g‖·‖w‖)/‖w‖ on scale-invariant layers: the norm's share of a ‖g‖ change and
+        # the rest (what ‖g‖ does at a fixed norm: the fit, the lr decay's settling)
+        sides = ", ".join(f"{n.upper()} {changes[n]['grad']:+.0%} = ‖g‖·‖w‖ "
+                          f"{changes[n]['grad_times_weight']:+.0%} over ‖w‖ "
+                          f"{changes[n]['weight']:+.0%} (train loss {changes[n]['loss']:+.0%})"
+                          for n in (baseline, corrected))
+        unit_falls = all(changes[n]["grad_times_weight"] < 0 for n in (baseline, corrected))
+        causes.append(f"‖g‖ over the 2nd half: {sides}"
+                      + (": the baseline shows no end rise to remove"
+                         if not changes[baseline]["grad"] > 0 else
+                         ": ‖g‖·‖w‖ falls in both, so what ‖g‖ does at a fixed norm, not the "
+                         "norm, decides the claim" if unit_falls else ""))
     for claim, name in (("baseline_weight_norm_falls", baseline),
                         ("corrected_keeps_weight_norm", corrected)):
         drift, theory = (changes[name][k] for k in ("weight_before_decay",

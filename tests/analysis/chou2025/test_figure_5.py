@@ -98,7 +98,10 @@ def test_a_failed_claim_names_its_measured_cause(norm_runs, tmp_path):
     assert not report["claims"]["corrected_keeps_weight_norm"]["shown"]
     causes = [v for v in report["verdicts"] if v.startswith("CAUSE")]
     assert len(causes) == 2
-    assert "ADAMW's ‖g‖ does not rise (-" in causes[0] and "train loss moves -" in causes[0]
+    # ‖g‖ split into ‖g‖·‖w‖ over ‖w‖ per side: AdamW's ‖w‖ falls 40 % (×0.6) while its ‖g‖
+    # halves, so ‖g‖·‖w‖ falls to 0.3 of its start
+    assert causes[0].startswith("CAUSE      ‖g‖ over the 2nd half: ADAMW -")
+    assert "= ‖g‖·‖w‖ -" in causes[0] and "no end rise to remove" in causes[0]
     assert "ADAMC's ‖w‖ moves +" in causes[1] and "not at equilibrium" in causes[1]
 
 
@@ -110,3 +113,18 @@ def test_no_cause_line_when_the_claims_hold(norm_runs, tmp_path):
     path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
     report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
     assert not [v for v in report["verdicts"] if v.startswith("CAUSE")]
+
+
+def test_a_corrected_gradient_norm_that_moves_at_a_fixed_norm_is_said(norm_runs, tmp_path):
+    """AdamW's ‖g‖ rises 10 %, AdamC's falls 50 % at a flat ‖w‖: the cause says the corrected
+    ‖g‖ moved at a fixed norm (its ‖g‖·‖w‖ falls as its ‖g‖ does, and AdamW's too)."""
+    def curves(cfg):
+        if cfg.optimizer == "adamw":
+            return {"hidden": falls(0.4), "output": flat(), "grad": rises(0.1, 50)}
+        return {"hidden": flat(10.0), "output": flat(), "grad": rises(-0.5, 50)}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    assert not report["claims"]["corrected_tames_grad_norm"]["shown"]
+    cause = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+    assert len(cause) == 1 and cause[0].endswith("not the norm, decides the claim")
+    assert "ADAMC -4" in cause[0] and "‖g‖·‖w‖ -4" in cause[0] and "over ‖w‖ +0%" in cause[0]
