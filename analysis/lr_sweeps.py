@@ -128,7 +128,8 @@ def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict]) -> str:
     means of two best runs, and the seed-to-seed std of the final held-out loss over both
     (relative to their mean), or that one seed leaves it unmeasured."""
     a, b = ([final_loss(r, "eval_loss") for r in runs] for runs in (runs_a, runs_b))
-    gap = np.mean(a) / np.mean(b) - 1
+    with np.errstate(invalid="ignore"):  # both diverged (inf / inf): the gap is NaN
+        gap = np.mean(a) / np.mean(b) - 1
     if min(len(a), len(b)) < 2:
         return f"{name}: gap {gap:+.2%} with one seed, so the seed-to-seed spread is unmeasured"
     with np.errstate(invalid="ignore"):  # a diverged seed (inf): the spread is NaN

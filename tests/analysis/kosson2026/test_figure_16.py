@@ -73,3 +73,20 @@ def test_figure16_a_tie_is_not_an_improvement(gpt_sweep, tmp_path):
     assert not claims["sqrt_scale_improves"]["shown"]
     assert claims["measured"]["sqrt_worse_at_depths"] == [1, 3]
 
+
+
+@pytest.mark.parametrize("seed_noise, within", [(0.05, True), (0.0001, False)])
+def test_figure16_with_seeds_says_the_gaps_beside_seed_noise(gpt_sweep, tmp_path, seed_noise,
+                                                            within):
+    """√ better by 0.01 at every depth, two seeds ±seed_noise apart: shown either way (the
+    threshold is the mean's), and a measured line sets each gap beside the seed spread."""
+    def loss(cfg):
+        offset = -0.01 if cfg.block_output_scale == "inverse_sqrt_2depth" else 0.0
+        return 2.0 + offset + seed_noise * (2 * cfg.seed - 1) + bowl(cfg.lr, 0.01, 0.01)
+    grid = {"depth": [1, 3], "block_output_scale": list(kosson_figure_16.ALPHAS), "lr": LRS,
+            "seed": [0, 1]}
+    path, results = gpt_sweep({"grid": grid}, loss)
+    report = kosson_figure_16.draw(path, "smoke", results, tmp_path / "fig")
+    assert report["claims"]["sqrt_scale_improves"]["shown"]
+    line = [v for v in report["verdicts"] if "beside seed noise" in v]
+    assert len(line) == 1 and line[0].count("within seed noise" if within else "beyond") == 2
