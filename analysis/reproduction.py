@@ -111,7 +111,27 @@ def record_line(results: str, scale: str) -> str:
             f"**{r['wall_s'] / 60:.0f} min** wall time with {r.get('complete', r['runs'])} of "
             f"{r['runs']} distinct runs complete ({r['copied_to_other_sweeps']} copied to the "
             f"other artifacts that share them; make list's estimate for all of them: "
-            f"{r['estimated_s'] / 60:.0f} min).{contended}")
+            f"{r['estimated_s'] / 60:.0f} min).{contended}{changed_since(r, scale)}")
+
+
+def distinct_runs(scale: str) -> int:
+    """How many distinct runs (by content-addressed id) every artifact's sweep means at
+    `scale` today: what a reproduce from empty results would train."""
+    ids = set()
+    for a in discover():
+        try:
+            ids |= {run.run_id for run in expand(a.sweep_file, scale)} if a.sweep_file else set()
+        except SweepError:
+            pass
+    return len(ids)
+
+
+def changed_since(record: dict, scale: str) -> str:
+    """A record of an earlier reproduce stays true of that run only: say so when the sweeps
+    have changed since (runs added by seeds, new regimes or artifacts, or cut)."""
+    now = distinct_runs(scale)
+    return ("" if now == record["runs"] else f" The sweeps have changed since: they now mean "
+            f"{now} distinct runs (this record counted {record['runs']}).")
 
 
 def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
