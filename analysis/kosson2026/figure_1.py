@@ -5,16 +5,8 @@ sphere, so MD beats the well-tuned baseline.
 
 from __future__ import annotations
 
-from analysis import style
+from analysis import lr_sweeps, style
 from analysis.load import ResultsError, load_runs
-from analysis.lr_sweeps import (
-    best_runs,
-    edge_optima,
-    gap_against_seeds,
-    learns_premise,
-    sweep_plot,
-    sweep_table,
-)
 from analysis.style import all_finite, verdict
 
 QUOTE = ("Kosson et al. 2026 (summary), Fig. 1: “Magnitude–Direction (MD) Decoupling improves on "
@@ -56,13 +48,13 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
 
     def group_of(config):
         return label(way(config))
-    table = sweep_table(runs, group_of)
+    table = lr_sweeps.sweep_table(runs, group_of)
     best = table.groupby("g")["loss"].min()
     missing = [label((b, w)) for b in BASES for w in WAYS if label((b, w)) not in best]
     if missing:
         raise ResultsError(f"{sweep_file}: figure 1 needs runs for {', '.join(missing)}")
-    compared = best_runs(runs, table, "g", group_of)
-    premises, verdicts, learned = learns_premise(compared)
+    compared = lr_sweeps.best_runs(runs, table, "g", group_of)
+    premises, verdicts, learned = lr_sweeps.learns_premise(compared)
     # Each comparison needs trained runs on both sides (inf < inf is False: fails)
     pairs = {"sphere_beats_tuned_baseline": ("sphere", "tuned"),
              "gains_beat_sphere_only": ("MD", "sphere"),
@@ -76,19 +68,19 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         verdicts.append(verdict(shown[claim], "best held-out loss " + "; ".join(
             f"{a} {best[a]:.4f} vs {c} {best[c]:.4f}" for a, c in sides.values())))
         if not shown[claim]:
-            verdicts.append(style.cause("; ".join(gap_against_seeds(
+            verdicts.append(style.cause("; ".join(lr_sweeps.gap_against_seeds(
                 f"{a} vs {c}", compared[a], compared[c]) for b, (a, c) in sides.items()
                 if not wins[b])))
-    edge = edge_optima(table, "g")[1]
+    edge = lr_sweeps.edge_optima(table, "g")[1]
     shown["optima_inside_the_lr_grid"] = not edge
     verdicts.append(verdict(not edge, "every optimum inside its lr grid" if not edge else
                             f"optimum on the grid's edge for {edge}: extend the grid"))
     fig, axes = style.plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
     for ax, base in zip(axes, BASES):
         mine = table[table["g"].isin([label((base, w)) for w in WAYS])]
-        sweep_plot(mine, "g", scale, "1", "dense lr sweeps: tuned baseline, sphere, MD", ax=ax,
-                   label=str, xlabel=f"{base}: lr ({NAMES[BASES[base][0]]}: absolute step; MD: "
-                   "relative)")
+        lr_sweeps.sweep_plot(mine, "g", scale, "1", "dense lr sweeps: tuned baseline, sphere, "
+                             "MD", ax=ax, label=str, xlabel=f"{base}: lr ({NAMES[BASES[base][0]]}"
+                             ": absolute step; MD: relative)")
     measured = {"best_loss": {g: float(v) for g, v in best.items()}, "at_edge": edge,
                 **learned}
     return style.finish(fig, f"kosson2026-figure-1_{scale}", verdicts, shown, measured, out_dir,
