@@ -39,13 +39,12 @@ def update_size(runs: list[dict]) -> float:
         layers = run["layers"][run["layers"]["normalized"]]
         update = np.sqrt(nan_sum(layers.assign(u2=layers["update_norm"] ** 2), "u2"))
         per_lr = update / run["metrics"].set_index("step")["lr"].reindex(update.index)
-        last = per_lr.index.max()
-        sizes.append(per_lr[(per_lr.index >= SETTLING[0] * last)
-                            & (per_lr.index <= SETTLING[1] * last)].mean())
+        sizes.append(window_mean(per_lr, *SETTLING))
     return float(np.mean(sizes))
 
 
 def window_mean(series, lo: float, hi: float) -> float:
+    """Mean of a per-step series between two fractions of the run."""
     last = series.index.max()
     return float(series[(series.index >= lo * last) & (series.index <= hi * last)].mean())
 
@@ -82,14 +81,13 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     verdicts.append(verdict(shown["weight_norm_independent_of_betas"], f"‖w‖ ratio after "
                             f"{BETAS_SKIP:.0%} of the run: worst |ratio−1| = {worst:.3f} "
                             f"(< {BETAS_NORM_TOLERANCE})"))
-    size_ratio = float("nan")
-    if not shown["weight_norm_independent_of_betas"] and all(
-            "update_norm" in r["layers"] for c in (a, b) for r in c["runs"]):
+    failed = not shown["weight_norm_independent_of_betas"]
+    logged = all("update_norm" in r["layers"] for c in (a, b) for r in c["runs"])
+    size_ratio = (update_size(a["runs"]) / update_size(b["runs"]) if failed and logged
+                  else float("nan"))
+    if abs(size_ratio - 1) > BETAS_NORM_TOLERANCE:  # False on NaN (shown, or no update norms)
         norm_ratio = (window_mean(a["norms"]["hidden"], *SETTLING)
                       / window_mean(b["norms"]["hidden"], *SETTLING))
-        size_ratio = update_size(a["runs"]) / update_size(b["runs"])
-    if not shown["weight_norm_independent_of_betas"] and abs(
-            size_ratio - 1) > BETAS_NORM_TOLERANCE:  # False on NaN (no update norms)
         verdicts.append(style.cause(
             f"over {SETTLING[0]:.0%}–{SETTLING[1]:.0%} ‖w‖ ({name_a}) / ({name_b}) = "
             f"{norm_ratio:.2f}, and the betas change the step itself: ‖Δw‖/γ_t (decay "

@@ -30,20 +30,17 @@ def window(series, start: float, stop: float) -> float:
 
 def rises(group: list[dict]) -> dict:
     """The seed-averaged, EMA-smoothed ‖g‖'s end rise and slow rise (NaN if not finite)."""
-    grad = norms_over_time_mean(group)["grad_norm"]
+    norms = seed_mean([norms_over_time(r["layers"]) for r in group])
+    grad, weight = norms["grad_norm"], norms["weight_norm"]
     smooth = ema(grad, max(len(grad) // 50, 1))
     if not style.all_finite(smooth):
         return {"end": float("nan"), "slow": float("nan")}
-    weight = norms_over_time_mean(group)["weight_norm"]
     scale_free = ema(grad * weight, max(len(grad) // 50, 1))  # ‖g‖ at unit ‖w‖: set by the fit
     return {"end": window(smooth, 0.97, 1.0) / window(smooth, 0.80, 0.85) - 1,
             "slow": window(smooth, 0.70, 0.75) / window(smooth, 0.20, 0.25) - 1,
             "end_weight": window(weight, 0.97, 1.0) / window(weight, 0.80, 0.85) - 1,
             "end_scale_free": window(scale_free, 0.97, 1.0) / window(scale_free, 0.80, 0.85) - 1}
 
-
-def norms_over_time_mean(group: list[dict]):
-    return seed_mean([norms_over_time(r["layers"]) for r in group])
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:

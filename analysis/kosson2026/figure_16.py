@@ -61,15 +61,15 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     verdicts += [verdict(shown["sqrt_scale_improves"], f"best loss √(1/(2L)) vs 1/L: {pairs}"),
                  verdict(not edge, "every optimum inside the lr grid" if not edge else
                          f"optimum on the grid's edge for {edge}: extend the grid")]
-    spread = [gap_against_seeds(f"L={d}", compared[f"{ALPHAS['inverse_sqrt_2depth']} L={d}"],
-                                compared[f"{ALPHAS['inverse_depth']} L={d}"]) for d in depths]
-    if not worse and all("one seed" not in line for line in spread):  # shown: how clearly
+    # each depth's gap beside the seed spread: a CAUSE where √(1/(2L)) did not improve, a
+    # measured line (how clearly) where it did at every depth and seeds were run
+    spread = {d: gap_against_seeds(f"L={d}", compared[f"{ALPHAS['inverse_sqrt_2depth']} L={d}"],
+                                   compared[f"{ALPHAS['inverse_depth']} L={d}"]) for d in depths}
+    if worse:
+        verdicts.append(style.cause("; ".join(spread[d] for d in worse)))
+    elif all("one seed" not in line for line in spread.values()):
         verdicts.append(f"{'measured':9}  √(1/(2L)) vs 1/L beside seed noise: "
-                        + "; ".join(spread))
-    if worse:  # the depths where √(1/(2L)) did not improve: the gap beside chance
-        verdicts.append(style.cause("; ".join(gap_against_seeds(
-            f"L={d}", compared[f"{ALPHAS['inverse_sqrt_2depth']} L={d}"],
-            compared[f"{ALPHAS['inverse_depth']} L={d}"]) for d in worse)))
+                        + "; ".join(spread.values()))
     fig, ax = style.plt.subplots(figsize=(7, 4.4))
     colors = {d: f"C{i}" for i, d in enumerate(sorted(set(sqrt.index) | set(inv.index)))}
     for alpha, t in tables.items():
