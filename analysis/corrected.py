@@ -33,6 +33,12 @@ def ema(series: pd.Series, span: int) -> pd.Series:
     return series.ewm(span=span).mean().where(series.notna())
 
 
+def window_mean(series: pd.Series, start: float, stop: float) -> float:
+    """Mean of a per-step series between two fractions of the run."""
+    last = series.index.max()
+    return float(series[(series.index >= start * last) & (series.index <= stop * last)].mean())
+
+
 def change_between(series: pd.Series, start: float, stop: float) -> float:
     """Relative change of a series between two fractions of the run (window means); NaN if
     the series is not finite anywhere from the first window on (a run that diverged there

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis import style
+from analysis.corrected import window_mean
 from analysis.equilibrium import SETTLING, nan_sum, norm_parts
 from analysis.load import load_runs
 from analysis.momentum import equilibrium_premises
@@ -41,12 +42,6 @@ def update_size(runs: list[dict]) -> float:
         per_lr = update / run["metrics"].set_index("step")["lr"].reindex(update.index)
         sizes.append(window_mean(per_lr, *SETTLING))
     return float(np.mean(sizes))
-
-
-def window_mean(series, lo: float, hi: float) -> float:
-    """Mean of a per-step series between two fractions of the run."""
-    last = series.index.max()
-    return float(series[(series.index >= lo * last) & (series.index <= hi * last)].mean())
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:

@@ -5,7 +5,7 @@ gradient norm at the end of training, while the slow rise over time remains.
 from __future__ import annotations
 
 from analysis import style
-from analysis.corrected import LEARNS_BY, draw_side, ema, learning_ratio
+from analysis.corrected import LEARNS_BY, draw_side, ema, learning_ratio, window_mean
 from analysis.equilibrium import norms_over_time
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
@@ -23,11 +23,6 @@ END_RISE = 0.10  # SGD's ‖g‖ rises > 10 % at the end (the uptick the theory 
 ELIMINATED = 1 / 3  # SGDC's end rise is below a third of SGD's (or none)
 
 
-def window(series, start: float, stop: float) -> float:
-    last = series.index.max()
-    return float(series[(series.index >= start * last) & (series.index <= stop * last)].mean())
-
-
 def rises(group: list[dict]) -> dict:
     """The seed-averaged, EMA-smoothed ‖g‖'s end rise and slow rise (NaN if not finite)."""
     norms = seed_mean([norms_over_time(r["layers"]) for r in group])
@@ -36,10 +31,11 @@ def rises(group: list[dict]) -> dict:
     if not style.all_finite(smooth):
         return {"end": float("nan"), "slow": float("nan")}
     scale_free = ema(grad * weight, max(len(grad) // 50, 1))  # ‖g‖ at unit ‖w‖: set by the fit
-    return {"end": window(smooth, 0.97, 1.0) / window(smooth, 0.80, 0.85) - 1,
-            "slow": window(smooth, 0.70, 0.75) / window(smooth, 0.20, 0.25) - 1,
-            "end_weight": window(weight, 0.97, 1.0) / window(weight, 0.80, 0.85) - 1,
-            "end_scale_free": window(scale_free, 0.97, 1.0) / window(scale_free, 0.80, 0.85) - 1}
+    return {"end": window_mean(smooth, 0.97, 1.0) / window_mean(smooth, 0.80, 0.85) - 1,
+            "slow": window_mean(smooth, 0.70, 0.75) / window_mean(smooth, 0.20, 0.25) - 1,
+            "end_weight": window_mean(weight, 0.97, 1.0) / window_mean(weight, 0.80, 0.85) - 1,
+            "end_scale_free": window_mean(scale_free, 0.97, 1.0)
+            / window_mean(scale_free, 0.80, 0.85) - 1}
 
 
 
