@@ -118,10 +118,12 @@ def evaluate(model, dataset, batch_size: int, device, limit: int | None = None,
 
 
 def backward_in_micro_batches(forward, x, y, micro: int | None, device, memory_format,
-                              bf16: bool) -> torch.Tensor:
+                              bf16: bool, auxiliary=None) -> torch.Tensor:
     """Forward and backward this rank's batch in micro-batches of `micro` rows (None: in one
     go). Each micro-batch's mean loss is weighted by its share, so the gradients add up to
-    the whole batch's; under DDP only the last backward all-reduces. Returns the mean loss."""
+    the whole batch's; under DDP only the last backward all-reduces. `auxiliary()`, if given,
+    is a loss the model adds after each forward (MoE balance): backpropagated, not logged.
+    Returns the mean loss."""
     n = len(y)
     micro = min(micro or n, n)  # a profile's micro-batch may exceed a small sweep's share
     if n % micro:
@@ -135,9 +137,11 @@ def backward_in_micro_batches(forward, x, y, micro: int | None, device, memory_f
         with forward.no_sync() if defer else contextlib.nullcontext():
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 loss = loss_fn(forward(xm), ym)
+                extra = 0.0 if auxiliary is None else auxiliary()
+            share = len(ym) / n
+            (share * (loss + extra) if len(parts) > 1 else loss + extra).backward()
             if len(parts) > 1:
-                loss = loss * (len(ym) / n)
-            loss.backward()
+                loss = loss * share
         total = total + loss.detach()
     return total
 
@@ -193,6 +197,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     example, _ = to_device(first[None], torch.zeros(1), device)
     infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
+    auxiliary = getattr(model, "auxiliary_loss", None)  # e.g. a MoE's balance loss
     layers = LayerLogger(list(model.named_parameters()), infos)
     ddp = distributed.wrap(model, device)  # DDP averages gradients across ranks
     forward = torch.compile(ddp) if cfg.torch_compile else ddp
@@ -256,7 +261,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                 x, y = mixup(x, y)
             optimizer.zero_grad(set_to_none=True)
             loss = backward_in_micro_batches(forward, x, y, micro_batch, device,
-                                             memory_format, bf16)
+                                             memory_format, bf16, auxiliary)
 
             is_last = step == total - 1
             logging = step % cfg.log_every == 0 or is_last

@@ -72,6 +72,11 @@ class RunConfig(BaseModel):
                            "matrix (modded always ties)")
     separate_qkv: bool = Field(False, description="gpt: q, k, v as three matrices, not one")
     sqrt2_relu2: bool = Field(False, description="gpt modded: (√2·relu(x))² (Pethick's Scion)")
+    # DeepSeekMoE-style mixture of experts in every block (Kosson Fig. 11; harness/models/moe.py)
+    moe_experts: int = Field(0, ge=0, description="gpt: routed experts per block; 0 = dense MLP")
+    moe_shared: int = Field(1, ge=0, description="gpt moe: shared experts every token uses")
+    moe_top_k: int = Field(2, gt=0, description="gpt moe: routed experts per token")
+    moe_balance: float = Field(0.01, ge=0, description="gpt moe: balance loss coefficient α")
     batch_size: int = Field(128, gt=0)
     steps: int | None = Field(None, gt=0)
     epochs: float | None = Field(None, gt=0)
@@ -168,6 +173,8 @@ class RunConfig(BaseModel):
             raise ValueError("block_output_scale applies to model gpt")
         if self.model != "gpt" and (self.tie_head or self.separate_qkv):
             raise ValueError("tie_head / separate_qkv apply to model gpt")
+        if self.moe_experts and (self.model != "gpt" or self.moe_top_k > self.moe_experts):
+            raise ValueError("moe_experts applies to model gpt, with moe_top_k ≤ moe_experts")
         if self.sqrt2_relu2 and (self.model, self.gpt_variant) != ("gpt", "modded"):
             raise ValueError("sqrt2_relu2 applies to model gpt with gpt_variant modded")
         if self.optimizer == "scionc" and self.c2 is None:

@@ -53,6 +53,7 @@ PINNED_DEFAULTS = {
     "grad_clip_norm": None, "torch_compile": False,
     "gpt_variant": "llama", "block_output_scale": "none", "tie_head": False,
     "separate_qkv": False, "sqrt2_relu2": False,
+    "moe_experts": 0, "moe_shared": 1, "moe_top_k": 2, "moe_balance": 0.01,
     "batch_size": 128, "steps": None, "epochs": None, "weight_decay": 0.0, "momentum": 0.0,
     "beta2": 0.999, "hidden_lmo": "spectral", "output_lmo": "sign", "output_lr": None,
     "scion_output_bias": "output",

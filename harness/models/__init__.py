@@ -4,7 +4,7 @@ For token data `in_channels` and `num_classes` are both the vocabulary size."""
 
 from __future__ import annotations
 
-from .gpt import gpt
+from .moe import gpt
 from .resnet import resnet
 from .vit import vit
 
@@ -12,7 +12,8 @@ MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit}
 # Options (image side, patch, block variant) each constructor takes besides depth and width.
 TAKES_OPTIONS = {"vit": ("image_size", "patch_size", "norm", "activation", "init"),
                  "gpt": ("variant", "block_output_scale", "tie_head", "separate_qkv",
-                         "sqrt2_relu2")}
+                         "sqrt2_relu2", "moe_experts", "moe_shared", "moe_top_k",
+                         "moe_balance")}
 
 
 def build_model(name: str, depth: int, width: int, in_channels: int, num_classes: int,
@@ -32,7 +33,9 @@ def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
                        activation=cfg.vit_activation, variant=cfg.gpt_variant,
                        block_output_scale=cfg.block_output_scale, tie_head=cfg.tie_head,
                        separate_qkv=cfg.separate_qkv, sqrt2_relu2=cfg.sqrt2_relu2,
-                       init=cfg.vit_init)
+                       init=cfg.vit_init, moe_experts=cfg.moe_experts,
+                       moe_shared=cfg.moe_shared, moe_top_k=cfg.moe_top_k,
+                       moe_balance=cfg.moe_balance)
 
 
 def count_parameters(cfg) -> int:

@@ -86,6 +86,11 @@ class ReLU2(nn.Module):
         return self.down(h if self.gain is None else self.gain * h)
 
 
+def swiglu_hidden(width: int) -> int:
+    """Llama's SwiGLU hidden size: 8/3·width rounded up to a multiple of 64."""
+    return 64 * -(-(8 * width // 3) // 64)
+
+
 BLOCK_OUTPUT_SCALES = {  # name -> α(L); None: no multiplication (the default)
     "none": None,
     "inverse_depth": lambda depth: 1.0 / depth,
@@ -96,16 +101,17 @@ BLOCK_OUTPUT_SCALES = {  # name -> α(L); None: no multiplication (the default)
 class Block(nn.Module):
     def __init__(self, width: int, heads: int, variant: str = "llama",
                  alpha: float | None = None, separate_qkv: bool = False,
-                 sqrt2_relu2: bool = False):
+                 sqrt2_relu2: bool = False, mlp: nn.Module | None = None):
         super().__init__()
         modded = variant == "modded"
         self.alpha = alpha  # residual-branch output multiplier; None = none
         self.attn_norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.mlp_norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.attn = Attention(width, heads, qk_norm=modded, separate_qkv=separate_qkv)
-        # Llama's 8/3·width SwiGLU hidden size, rounded up to a multiple of 64; ReLU² at 4·width.
-        self.mlp = ReLU2(width, 4 * width, sqrt2_relu2) if modded else \
-            SwiGLU(width, 64 * -(-(8 * width // 3) // 64))
+        # Llama's 8/3·width SwiGLU hidden size, rounded up to a multiple of 64; ReLU² at 4·width;
+        # or the given feed-forward layer (a mixture of experts, harness/models/moe.py).
+        self.mlp = mlp if mlp is not None else ReLU2(width, 4 * width, sqrt2_relu2) if modded \
+            else SwiGLU(width, swiglu_hidden(width))
 
     def forward(self, x):
         if self.alpha is None:
@@ -123,7 +129,8 @@ class GPT(nn.Module):
     def __init__(self, vocab: int, width: int, depth: int, heads: int | None = None,
                  variant: str = "llama", block_output_scale: str = "none",
                  tie_head: bool = False, separate_qkv: bool = False,
-                 sqrt2_relu2: bool = False):
+                 sqrt2_relu2: bool = False, mlp_factory=None):
+        """`mlp_factory(width)`, if given, builds each block's feed-forward layer."""
         super().__init__()
         if variant not in ("llama", "modded"):
             raise ValueError(f"gpt variant {variant!r}; allowed: llama, modded")
@@ -137,8 +144,9 @@ class GPT(nn.Module):
         if width % heads or (width // heads) % 2:
             raise ValueError(f"gpt width {width} must split into {heads} heads of even size")
         self.embed = nn.Embedding(vocab, width)
-        self.blocks = nn.ModuleList(Block(width, heads, variant, alpha, separate_qkv, sqrt2_relu2)
-                                    for _ in range(depth))
+        self.blocks = nn.ModuleList(
+            Block(width, heads, variant, alpha, separate_qkv, sqrt2_relu2,
+                  None if mlp_factory is None else mlp_factory(width)) for _ in range(depth))
         self.norm = nn.RMSNorm(width, elementwise_affine=not modded)
         self.head = nn.Linear(width, vocab, bias=False)
         for name, p in self.named_parameters():
@@ -157,10 +165,3 @@ class GPT(nn.Module):
             x = block(x)
         return self.head(self.norm(x))
 
-
-def gpt(depth: int, width: int, in_channels: int = 256, num_classes: int = 256,
-        variant: str = "llama", block_output_scale: str = "none", tie_head: bool = False,
-        separate_qkv: bool = False, sqrt2_relu2: bool = False) -> GPT:
-    """Registry constructor: for token data `num_classes` is the vocabulary size."""
-    return GPT(num_classes, width, depth, variant=variant, block_output_scale=block_output_scale,
-               tie_head=tie_head, separate_qkv=separate_qkv, sqrt2_relu2=sqrt2_relu2)
