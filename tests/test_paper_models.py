@@ -19,7 +19,7 @@ PAPER_SWEEPS = sorted(p for p in glob.glob(str(REPO / "experiments" / "*" / "*.y
                       if "paper" in (load_sweep(p).get("scales") or {})
                       and load_sweep(p).get("kind") != "simulation")
 SIZE_KEYS = ("model", "depth", "width", "dataset", "patch_size", "gpt_variant", "vit_norm",
-             "tie_head", "separate_qkv", "image_size")
+             "tie_head", "separate_qkv", "image_size", "moe_experts", "moe_shared", "moe_top_k")
 
 
 def test_every_paper_sweep_is_checked():
@@ -34,7 +34,8 @@ def test_paper_scale_model_has_the_papers_parameter_count(path):
     for run in expand(sweep, "paper"):
         key = tuple(getattr(run.config, k) for k in SIZE_KEYS)
         if key not in sizes:
-            sizes[key] = count_parameters(run.config)
+            # MoE papers give active parameters (Kosson Fig. 11: "270M–810M active")
+            sizes[key] = count_parameters(run.config, active=bool(run.config.moe_experts))
     # Size sweeps (Kosson Figs. 7, 16) hold the paper's base size among their runs.
     closest = min(sizes.values(), key=lambda n: abs(n / sweep["paper_params"] - 1))
     assert closest == pytest.approx(sweep["paper_params"], rel=0.05), sizes

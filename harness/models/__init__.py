@@ -38,9 +38,10 @@ def model_for(cfg, channels: int, num_classes: int, image_size: int | None):
                        moe_balance=cfg.moe_balance)
 
 
-def count_parameters(cfg) -> int:
+def count_parameters(cfg, active: bool = False) -> int:
     """Parameters of the model a RunConfig names, built on the meta device (no memory, no
-    data): tied tensors once, MD gains included where the optimizer adds them later."""
+    data): tied tensors once, MD gains included where the optimizer adds them later.
+    `active`: a MoE's routed experts counted `moe_top_k` per block, as MoE papers count."""
     import torch
 
     from ..data import SHAPES, input_size
@@ -48,4 +49,8 @@ def count_parameters(cfg) -> int:
     channels, classes, native = SHAPES[cfg.dataset]
     with torch.device("meta"):
         model = model_for(cfg, channels, classes, input_size(cfg) or native)
-    return sum(p.numel() for p in model.parameters())
+    total = sum(p.numel() for p in model.parameters())
+    if not (active and cfg.moe_experts):
+        return total
+    per_expert = sum(p.numel() for p in model.blocks[0].mlp.experts[0].parameters())
+    return total - cfg.depth * (cfg.moe_experts - cfg.moe_top_k) * per_expert
