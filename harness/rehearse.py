@@ -49,7 +49,8 @@ def workloads() -> dict[str, tuple[str, RunConfig, dict]]:
         for run in expand(sweep, "paper"):
             c = run.config
             family = {"resnet": f"resnet{c.depth}", "vit": f"vit-{c.vit_norm}",
-                      "gpt": f"gpt-{c.gpt_variant}-{c.precision}"}[c.model]
+                      "gpt": f"gpt-{c.gpt_variant}-{c.precision}",
+                      "ngpt": f"ngpt-{c.precision}"}[c.model]
             if f"{family}-{c.dataset}" not in seen:
                 seen.add(f"{family}-{c.dataset}")
                 found[f"{sweep['paper']}-{family}-{c.dataset}"] = (path, c, sweep)

@@ -198,6 +198,7 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     infos = reparameterize(model, classify(model, example), cfg)
     optimizer = build_optimizer(cfg.optimizer, model, infos, cfg)
     auxiliary = getattr(model, "auxiliary_loss", None)  # e.g. a MoE's balance loss
+    after_step = getattr(model, "after_optimizer_step", None)  # e.g. nGPT's renormalization
     layers = LayerLogger(list(model.named_parameters()), infos)
     ddp = distributed.wrap(model, device)  # DDP averages gradients across ranks
     forward = torch.compile(ddp) if cfg.torch_compile else ddp
@@ -271,6 +272,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip_norm,
                                                foreach=True)
             optimizer.step()
+            if after_step is not None:
+                after_step()
             samples_since_log += len(y) * world
             if logging:
                 layers.after_step()

@@ -22,7 +22,7 @@ from .yamlfile import YamlFileError, load_yaml
 SCALES = ("paper", "mini", "smoke")
 # Names the registries accept. Kept here (not imported from the registries) so that expanding
 # a sweep never imports torch; tests/test_registries.py ties these lists to the real registries.
-MODELS = ("resnet", "gpt", "vit")
+MODELS = ("resnet", "gpt", "vit", "ngpt")
 DATASETS = ("mnist5k", "cifar10", "imagenet", "synthetic", "stdlib_bytes", "fineweb_edu",
             "fineweb10b")
 TOKEN_DATASETS = ("stdlib_bytes", "fineweb_edu", "fineweb10b")

@@ -5,10 +5,11 @@ For token data `in_channels` and `num_classes` are both the vocabulary size."""
 from __future__ import annotations
 
 from .moe import gpt
+from .ngpt import ngpt
 from .resnet import resnet
 from .vit import vit
 
-MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit}
+MODELS = {"resnet": resnet, "gpt": gpt, "vit": vit, "ngpt": ngpt}
 # Options (image side, patch, block variant) each constructor takes besides depth and width.
 TAKES_OPTIONS = {"vit": ("image_size", "patch_size", "norm", "activation", "init"),
                  "gpt": ("variant", "block_output_scale", "tie_head", "separate_qkv",

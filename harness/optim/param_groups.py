@@ -51,7 +51,8 @@ def trace_roles(model: nn.Module, example: torch.Tensor) -> tuple[set[str], str 
         model.train(was_training)
         for h in handles:
             h.remove()
-    output = producers.get(id(result), (None,))[0]
+    # a model whose logits are its head's output times something names its head itself
+    output = getattr(model, "output_layer", None) or producers.get(id(result), (None,))[0]
     return found, output
 
 
