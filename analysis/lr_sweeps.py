@@ -137,3 +137,20 @@ def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict]) -> str:
     within = "within" if abs(gap) < spread else "beyond"
     return (f"{name}: gap {gap:+.2%}, seed-to-seed std {spread:.2%} ({min(len(a), len(b))} "
             f"seeds): {within} seed noise")
+
+
+def best_beats(best, compared: dict[str, list[dict]],
+               claims: dict[str, tuple[str, str]]) -> tuple[dict, list[str]]:
+    """({claim: shown}, verdict lines) for claims "winner's best held-out loss < loser's",
+    `claims` {name: (winner, loser)} in groups of `best` (a tie is no win); a failed one gets
+    a CAUSE line setting its gap beside the seed-to-seed spread of `compared`'s runs."""
+    shown, lines = {}, []
+    for claim, (winner, loser) in claims.items():
+        won = style.all_finite(best[winner], best[loser]) and best[winner] < best[loser]
+        shown[claim] = bool(won)
+        lines.append(style.verdict(won, f"best held-out loss {winner} {best[winner]:.4f} vs "
+                                        f"{loser} {best[loser]:.4f}"))
+        if not won:
+            lines.append(style.cause(gap_against_seeds(f"{winner} vs {loser}",
+                                                       compared[winner], compared[loser])))
+    return shown, lines

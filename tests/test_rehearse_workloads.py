@@ -17,4 +17,8 @@ def test_every_paper_has_a_workload_and_kosson_rehearses_md(monkeypatch):
                                                       "kosson2026"}
     kosson = [cfg for name, (_, cfg, _) in found.items() if name.startswith("kosson2026")]
     # Kosson Fig. 1 lists MuonMD first for this; a baseline first would leave MD unrehearsed
-    assert kosson and all(c.optimizer == "muonmd" and c.gains == "row+col" for c in kosson)
+    gpts = [c for c in kosson if c.model == "gpt"]
+    assert gpts and all(c.optimizer == "muonmd" and c.gains == "row+col" for c in gpts)
+    # nGPT (Fig. 15) is an architecture of its own: rehearsed as proposed, at its paper size
+    assert [(c.model, c.optimizer, c.width) for c in kosson if c.model == "ngpt"] == [
+        ("ngpt", "adamw", 832)]

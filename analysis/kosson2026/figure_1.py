@@ -14,8 +14,9 @@ QUOTE = ("Kosson et al. 2026 (summary), Fig. 1: “Magnitude–Direction (MD) De
          "of the base optimizer, fixing the weights onto a sphere improves the optimal loss, and "
          "adding learnable …” / shared/specs/md_decoupling.md: “Fixing weights on a sphere beats "
          "the base optimizer at its best LR; adding gains beats sphere-only”")
-NOT_REPRODUCED = ("the centre panel (MoE across compute: no MoE model yet) and the right panel "
-                  "(width transfer: Figure 7 sweeps MuonMD across widths)")
+NOT_REPRODUCED = ("the centre panel (MoE loss across compute: Figure 11 compares the optimizers "
+                  "on one MoE, no scaling law) and the right panel (width transfer: Figure 7 "
+                  "sweeps MuonMD across widths)")
 
 # base optimizer -> (baseline, its MD optimizer)
 BASES = {"Adam": ("adamw", "adammd"), "Muon": ("muon", "muonmd")}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from analysis import lr_sweeps, style
 from analysis.load import ResultsError, load_runs
-from analysis.style import all_finite, verdict
+from analysis.style import verdict
 
 QUOTE = ("Kosson et al. 2026 (summary), Fig. 11: “The gains from decoupling persist at scale: "
          "on large MoEs, MuonMD beats well-tuned Muon and AdamW … (Left) LR sweep of the base "
@@ -35,16 +35,10 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         raise ResultsError(f"{sweep_file}: figure 11 needs runs for {', '.join(missing)}")
     compared = lr_sweeps.best_runs(runs, table, "g", label_of)
     premises, verdicts, learned = lr_sweeps.learns_premise(compared)
-    md, shown = LABELS["muonmd"], {}
-    for base in BASELINES:
-        other = LABELS[base]
-        won = all_finite(best[md], best[other]) and best[md] < best[other]
-        shown[f"muonmd_beats_tuned_{base}"] = won
-        verdicts.append(verdict(won, f"best held-out loss {md} {best[md]:.4f} vs {other} "
-                                     f"{best[other]:.4f}"))
-        if not won:
-            verdicts.append(style.cause(lr_sweeps.gap_against_seeds(
-                f"{md} vs {other}", compared[md], compared[other])))
+    md = LABELS["muonmd"]
+    shown, lines = lr_sweeps.best_beats(best, compared, {
+        f"muonmd_beats_tuned_{base}": (md, LABELS[base]) for base in BASELINES})
+    verdicts += lines
     edge = lr_sweeps.edge_optima(table, "g")[1]
     shown["optima_inside_the_lr_grid"] = not edge
     verdicts.append(verdict(not edge, "every optimum inside its lr grid" if not edge else
