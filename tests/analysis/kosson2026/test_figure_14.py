@@ -60,3 +60,24 @@ def test_a_one_lr_grid_is_on_the_edge(gpt_sweep, tmp_path):
     path, results = gpt_sweep({"grid": grid})
     claims = kosson_figure_14.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["optima_inside_the_lr_grid"]["shown"]  # one lr brackets nothing
+
+
+@pytest.mark.parametrize("adamw, shown", [(1.10, True), (1.04, False)])
+def test_figure14_every_factor_beats_adamw(gpt_sweep, tmp_path, adamw, shown):
+    """AdamW on its own lr grid: the claim needs every factor's best below AdamW's best (here
+    RMS-matching, 1.05, is the worst) and says the cause beside the seeds when not."""
+    best = {"spectral_unclamped": 1.000, "original": 1.002, "match_rms_adamw": 1.05}
+    rows = [(o, f) for o in ("muon", "muonmd") for f in best] + [("adamw", "original")]
+    zipped = {"optimizer": [o for o, _ in rows], "muon_adjust_lr": [f for _, f in rows]}
+
+    def loss(cfg):
+        return (adamw if cfg.optimizer == "adamw" else best[cfg.muon_adjust_lr]) + \
+            bowl(cfg.lr, 0.01, 0.01)
+    path, results = gpt_sweep({"zip": zipped, "grid": {"lr": LRS}}, loss)
+    report = kosson_figure_14.draw(path, "smoke", results, tmp_path / "fig")
+    claims = report["claims"]
+    assert claims["all_factors_beat_adamw"]["shown"] == shown
+    assert claims["measured"]["adamw_best_loss"] == pytest.approx(adamw)
+    assert claims["muon_rms_matching_noticeably_worse"]["shown"]  # AdamW is no factor
+    causes = [v for v in report["verdicts"] if "vs AdamW" in v and v.startswith("CAUSE")]
+    assert len(causes) == (not shown)
