@@ -1,5 +1,5 @@
-"""Kosson et al. 2026, Figure 7: MuonMD matrix-lr sweeps across widths: the optimum should not
-move.
+"""Kosson et al. 2026, Figure 7: MuonMD matrix-lr sweeps across width (left), depth (centre) and
+width and depth jointly (right), each from one base size: the optimum should not move.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from analysis.lr_sweeps import (
     optima_finite,
     optimum_shift,
     sweep_plot,
+    sweep_table,
 )
 from analysis.style import verdict
 
@@ -23,30 +24,62 @@ QUOTE = ("Kosson et al. 2026 (summary), Fig. 7: “With Magnitude–Direction De
          "once on a small model and reused. … In each panel the optimal matrix LR stays roughly "
          "fixed across model sizes.”")
 # Said in the report beside the verdicts:
-NOT_REPRODUCED = ("the depth panels (widths only here); the summary's model "
-                  "sizes are not matched")
+NOT_REPRODUCED = "the summary's model sizes are not matched"
+# The panels: which runs each compares, given the base size (width, depth) all three share.
+PANELS = {"width": lambda w, d, base: d == base[1],
+          "depth": lambda w, d, base: w == base[0],
+          "width_and_depth": lambda w, d, base: w * base[1] == d * base[0]}
+
+
+def base_size(sizes: set[tuple[int, int]]) -> tuple[int, int]:
+    """The (width, depth) the panels scale from: the size with the most partners across the
+    three panels (same depth, same width, same width/depth ratio)."""
+    def partners(size):
+        return sum(rule(w, d, size) for w, d in sizes for rule in PANELS.values()
+                   if (w, d) != size)
+    return max(sorted(sizes), key=partners)
 
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
-    """MuonMD matrix-lr sweeps across widths: the optimum should not move."""
+    """MuonMD matrix-lr sweeps across width, depth and both: the optimum should not move."""
     runs = load_runs(sweep_file, scale, results, tables=("metrics",))
-    table = final_losses(runs, "width")
-    _, shift = optimum_shift(table, "width")
-    best, at_edge = edge_optima(table, "width")
-    # An optimum on the grid's edge only bounds the shift: the claim needs them inside. A
-    # width that diverged at every lr has no optimum: the transfer claim fails.
-    shown = {"optimal_lr_transfers_across_width":
-             optima_finite(table, "width") and shift <= MAX_OPTIMUM_SHIFT,
-             "optima_inside_the_lr_grid": not at_edge}
-    premises, verdicts, learned = learns_premise(best_runs(runs, table, "width"))
-    verdicts += [verdict(shown["optimal_lr_transfers_across_width"],
-                         f"best lr per width {best}: moves {shift} grid step(s) "
-                         f"(≤ {MAX_OPTIMUM_SHIFT}; every width finite)"),
-                 verdict(shown["optima_inside_the_lr_grid"],
-                         "every optimum inside the lr grid" if not at_edge else
-                         f"optimum on the grid's edge for width {at_edge}: extend the grid")]
-    fig = sweep_plot(table, "width", scale, "7", "MuonMD: lr transfer across width")
-    measured = {"best_lr": {str(k): v for k, v in best.items()}, "shift": shift,
-                "at_edge": at_edge, **learned}
-    return style.finish(fig, f"kosson2026-figure-7_{scale}", verdicts, shown, measured, out_dir,
-                        text_y=-0.04, premises=premises)
+    sizes = {(r["config"]["width"], r["config"]["depth"]) for r in runs}
+    base = base_size(sizes)
+    shown, verdicts, measured, compared, tables = {}, [], {}, {}, {}
+    for panel, rule in PANELS.items():
+        members = [r for r in runs if rule(r["config"]["width"], r["config"]["depth"], base)]
+        if len({(r["config"]["width"], r["config"]["depth"]) for r in members}) < 2:
+            continue  # a panel the sweep does not scale along
+        by = "width" if panel == "width" else "size"
+        table = final_losses(members, "width") if panel == "width" else sweep_table(
+            members, lambda c: f"{c['width']}×{c['depth']}").rename(columns={"g": "size"})
+        _, shift = optimum_shift(table, by)
+        best, at_edge = edge_optima(table, by)
+        # An optimum on the grid's edge only bounds the shift: the claim needs them inside. A
+        # size that diverged at every lr has no optimum: the transfer claim fails.
+        claim = f"optimal_lr_transfers_across_{panel}"
+        shown[claim] = optima_finite(table, by) and shift <= MAX_OPTIMUM_SHIFT
+        verdicts.append(verdict(shown[claim], f"best lr per {by} ({panel} panel) {best}: "
+                                f"moves {shift} grid step(s) (≤ {MAX_OPTIMUM_SHIFT}; every "
+                                f"{by} finite)"))
+        compared.update({str(g): v for g, v in best_runs(
+            members, table.rename(columns={by: "g"}), "g",
+            (lambda c: c["width"]) if panel == "width" else
+            (lambda c: f"{c['width']}×{c['depth']}")).items()})
+        key = "" if panel == "width" else f"{panel}_"  # the width panel keeps its old keys
+        measured.update({f"{key}best_lr": {str(k): v for k, v in best.items()},
+                         f"{key}shift": shift, f"{key}at_edge": at_edge})
+        tables[panel] = (table, by)
+    at_edge = sorted({e for k, v in measured.items() if k.endswith("at_edge") for e in v})
+    shown["optima_inside_the_lr_grid"] = not at_edge
+    verdicts.append(verdict(not at_edge, "every optimum inside the lr grid" if not at_edge
+                            else f"optimum on the grid's edge for {at_edge}: extend the grid"))
+    premises, lines, learned = learns_premise(compared)
+    fig, axes = style.plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.2), sharey=True,
+                                   squeeze=False)
+    for ax, (panel, (table, by)) in zip(axes[0], tables.items()):
+        sweep_plot(table, by, scale, "7", "MuonMD: lr transfer across width, depth and both",
+                   ax=ax, label=lambda g, by=by: f"{by} {g}" if by == "width" else f"w×L {g}",
+                   xlabel=f"{panel.replace('_', ' + ')}: matrix lr")
+    return style.finish(fig, f"kosson2026-figure-7_{scale}", lines + verdicts, shown,
+                        {**measured, **learned}, out_dir, text_y=-0.04, premises=premises)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import CLAIMS_SWEEP
 
 from analysis.kosson2026 import figure_6 as kosson_figure_6
 from analysis.kosson2026 import figure_7 as kosson_figure_7
 from analysis.lr_sweeps import LEARNS_BY
 
-from .conftest import LEARNING, LRS, NAN, STUCK, assert_premise
+from .conftest import LEARNING, LRS, NAN, STUCK, assert_premise, initial
 
 
 @pytest.mark.parametrize("moving, shown", [(False, True), (True, False)])
@@ -69,3 +70,36 @@ def test_figure6_and_figure7_fail_when_everything_diverged(ablation_sweep, tmp_p
     claims = kosson_figure_6.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["gains_beat_sphere_only"]["shown"]
     assert not claims["row_col_is_best"]["shown"]
+
+
+SIZES = [(64, 2), (128, 2), (256, 2), (64, 1), (64, 4), (32, 1), (128, 4)]
+
+
+@pytest.mark.parametrize("moves, failed", [
+    (None, set()),
+    ((64, 4), {"optimal_lr_transfers_across_depth"}),
+    ((128, 4), {"optimal_lr_transfers_across_width_and_depth"}),
+    ((256, 2), {"optimal_lr_transfers_across_width"})])
+def test_depth_and_joint_panels(fake_sweep, tmp_path, moves, failed):
+    """Seven sizes around the base 64 × 2: each panel judges its own sizes only, so a moved
+    optimum fails exactly the panel it belongs to (its edge is said too)."""
+    def loss(cfg):
+        best = 0.01 * (4 if (cfg.width, cfg.depth) == moves else 1)
+        return 1.0 + np.log2(cfg.lr / best) ** 2
+    zipped = {"width": [w for w, _ in SIZES], "depth": [d for _, d in SIZES]}
+    path, results = fake_sweep({**CLAIMS_SWEEP, "zip": zipped, "grid": {"lr": LRS}}, lambda cfg: {
+        "layers": {"w": {}}, "metrics": initial(LEARNING), "final": {"eval_loss": loss(cfg)}})
+    report = kosson_figure_7.draw(path, "smoke", results, tmp_path / "fig")
+    claims = report["claims"]
+    panels = {"optimal_lr_transfers_across_width", "optimal_lr_transfers_across_depth",
+              "optimal_lr_transfers_across_width_and_depth"}
+    assert panels <= set(claims)
+    assert {k for k in panels if not claims[k]["shown"]} == failed
+    assert claims["optima_inside_the_lr_grid"]["shown"] is (moves is None)
+    assert claims["measured"]["depth_best_lr"].keys() == {"64×1", "64×2", "64×4"}
+    assert claims["measured"]["width_and_depth_best_lr"].keys() == {"32×1", "64×2", "128×4"}
+
+
+def test_the_base_size_has_the_most_partners():
+    assert kosson_figure_7.base_size(set(SIZES)) == (64, 2)
+    assert kosson_figure_7.base_size({(832, 12), (448, 12), (1216, 12)})[1] == 12
