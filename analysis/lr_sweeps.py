@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis import style
 from analysis.corrected import LEARNS_BY
+from analysis.load import ResultsError
 from analysis.seeds import final_loss
 
 PAPER = "Kosson et al. 2026"
@@ -154,3 +155,32 @@ def best_beats(best, compared: dict[str, list[dict]],
             lines.append(style.cause(gap_against_seeds(f"{winner} vs {loser}",
                                                        compared[winner], compared[loser])))
     return shown, lines
+
+
+def compare_optimizers(sweep_file, runs: list[dict], labels: dict[str, str], figure: str,
+                       claims: dict[str, tuple[str, str]]) -> dict:
+    """Optimizers each at its best lr (Kosson Figs. 11, 15): `labels` {optimizer: curve name},
+    `claims` {name: (winner, loser) curve names} as in best_beats. Returns table (column "g"
+    the curve), best, compared, premises, verdicts (premise, claims, grid edge), shown,
+    measured."""
+    def label_of(config: dict) -> str:
+        if config["optimizer"] not in labels:
+            raise ResultsError(f"figure {figure} has no place for optimizer "
+                               f"{config['optimizer']}")
+        return labels[config["optimizer"]]
+    table = sweep_table(runs, label_of)
+    best = table.groupby("g")["loss"].min()
+    missing = [name for name in labels.values() if name not in best]
+    if missing:
+        raise ResultsError(f"{sweep_file}: figure {figure} needs runs for {', '.join(missing)}")
+    compared = best_runs(runs, table, "g", label_of)
+    premises, verdicts, learned = learns_premise(compared)
+    shown, lines = best_beats(best, compared, claims)
+    edge = edge_optima(table, "g")[1]
+    shown["optima_inside_the_lr_grid"] = not edge
+    verdicts += lines + [style.verdict(not edge, "every optimum inside its lr grid" if not edge
+                                       else f"optimum on the grid's edge for {edge}: extend "
+                                       "the grid")]
+    measured = {"best_loss": {g: float(v) for g, v in best.items()}, "at_edge": edge, **learned}
+    return {"table": table, "best": best, "compared": compared, "premises": premises,
+            "verdicts": verdicts, "shown": shown, "measured": measured}

@@ -39,6 +39,21 @@ def assert_premise(module, path, results, out, met: bool) -> dict:
     return entry
 
 
+@pytest.fixture
+def optimizer_sweep(fake_sweep):
+    """optimizer_sweep(order, start, rows) -> (sweep, results): CLAIMS_SWEEP over the zipped
+    `rows` (default: each optimizer of `order` over LRS), each run's final eval loss
+    order[optimizer] + |log2(lr / 0.01)| (every optimum at 0.01, inside the grid), or
+    order(config) when `order` is a function; train loss `start` at step 0."""
+    def make(order, start=LEARNING, rows=None):
+        rows = rows or {"optimizer": [o for o in order for _ in LRS], "lr": LRS * len(order)}
+        loss = order if callable(order) else \
+            (lambda cfg: order[cfg.optimizer] + abs(np.log2(cfg.lr / 0.01)))
+        return fake_sweep({**CLAIMS_SWEEP, "zip": rows}, lambda cfg: {
+            "layers": {"w": {}}, "metrics": initial(start), "final": {"eval_loss": loss(cfg)}})
+    return make
+
+
 def parabola(best_lr=0.01):
     return lambda lr: (np.log2(lr / best_lr)) ** 2
 

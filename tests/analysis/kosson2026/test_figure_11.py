@@ -5,28 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CLAIMS_SWEEP
 
 from analysis.kosson2026 import figure_11 as kosson_figure_11
 
-from .conftest import LEARNING, STUCK, assert_premise, initial
+from .conftest import LEARNING, LRS, STUCK, assert_premise
 
-LRS = [0.005, 0.01, 0.02, 0.04]
-OPTIMIZERS = ("adamw", "muon", "muonmd")
-ZIP = {"optimizer": [o for o in OPTIMIZERS for _ in LRS], "lr": LRS * len(OPTIMIZERS)}
 ORDER = {"adamw": 2.6, "muon": 2.5, "muonmd": 2.3}
-
-
-@pytest.fixture
-def zipped(fake_sweep):
-    def make(loss_of, start=LEARNING, rows=ZIP):
-        return fake_sweep({**CLAIMS_SWEEP, "zip": rows}, lambda cfg: {
-            "layers": {"w": {}}, "metrics": initial(start), "final": {"eval_loss": loss_of(cfg)}})
-    return make
-
-
-def best_of(cfg, order):
-    return order[cfg.optimizer] + abs(np.log2(cfg.lr / 0.01))  # optima at 0.01, inside
 
 
 @pytest.mark.parametrize("change, failed", [
@@ -34,9 +18,9 @@ def best_of(cfg, order):
     ({"adamw": 2.2}, {"muonmd_beats_tuned_adamw"}),
     ({"muon": 2.3}, {"muonmd_beats_tuned_muon"})])  # a tie is not a win
 @pytest.mark.parametrize("start, learns", [(LEARNING, True), (STUCK, False)])
-def test_figure11_claims(zipped, tmp_path, change, failed, start, learns):
+def test_figure11_claims(optimizer_sweep, tmp_path, change, failed, start, learns):
+    path, results = optimizer_sweep({**ORDER, **change}, start)
     order = {**ORDER, **change}
-    path, results = zipped(lambda cfg: best_of(cfg, order), start)
     report = kosson_figure_11.draw(path, "smoke", results, tmp_path / "fig")
     shown = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     assert {k for k, v in shown.items() if not v} == failed
@@ -46,17 +30,18 @@ def test_figure11_claims(zipped, tmp_path, change, failed, start, learns):
     assert_premise(kosson_figure_11, path, results, tmp_path / "r", learns)
 
 
-def test_figure11_an_optimum_on_the_edge_is_said(zipped, tmp_path):
+def test_figure11_an_optimum_on_the_edge_is_said(optimizer_sweep, tmp_path):
     def loss(cfg):  # Muon's loss falls all the way to the grid's largest lr
-        return 3.0 - cfg.lr if cfg.optimizer == "muon" else best_of(cfg, ORDER)
-    path, results = zipped(loss)
+        return 3.0 - cfg.lr if cfg.optimizer == "muon" else \
+            ORDER[cfg.optimizer] + abs(np.log2(cfg.lr / 0.01))
+    path, results = optimizer_sweep(loss, rows={"optimizer": [o for o in ORDER for _ in LRS],
+                                                "lr": LRS * len(ORDER)})
     claims = kosson_figure_11.draw(path, "smoke", results, tmp_path / "fig")["claims"]
     assert not claims["optima_inside_the_lr_grid"]["shown"]
     assert claims["measured"]["at_edge"] == ["Muon (λ, warmup)"]
 
 
-def test_figure11_needs_every_curve(zipped, tmp_path):
-    few = {k: v[:-len(LRS)] for k, v in ZIP.items()}  # no MuonMD
-    path, results = zipped(lambda cfg: best_of(cfg, ORDER), rows=few)
+def test_figure11_needs_every_curve(optimizer_sweep, tmp_path):
+    path, results = optimizer_sweep({k: v for k, v in ORDER.items() if k != "muonmd"})
     with pytest.raises(Exception, match="MuonMD"):
         kosson_figure_11.draw(path, "smoke", results, tmp_path / "fig")
