@@ -33,13 +33,16 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         names = [LABELS[o] for o in pair]
         lr_sweeps.sweep_plot(table[table["g"].isin(names)], "g", scale, "15",
                              "nGPT as proposed vs MD on top", ax=axes[0, column], label=str,
-                             xlabel=f"{family} family: lr")
+                             xlabel=f"{family} family: lr (nGPT + {family}: "
+                             f"{'absolute' if family == 'Adam' else 'relative'} step; MD: "
+                             "relative)")
         ax = axes[1, column]
         for name in names:
             metrics = compared[name][0]["metrics"].sort_values("step")
             ax.plot(metrics["step"], metrics["loss"].rolling(5, min_periods=1).mean(),
                     label=f"{name}, best lr")
-        ax.set(xlabel="step", ylabel="training loss (5-row mean)", title=f"{family} family")
+        ax.set(xlabel="step", ylabel=f"{family} family: training loss (5-row mean)")
         ax.legend(fontsize=8)
+    fig.subplots_adjust(hspace=0.35)
     return style.finish(fig, f"kosson2026-figure-15_{scale}", found["verdicts"], found["shown"],
                         found["measured"], out_dir, text_y=-0.02, premises=found["premises"])
