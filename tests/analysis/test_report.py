@@ -23,10 +23,10 @@ def test_report_lists_every_artifact_and_says_not_run(tmp_path):
 
 def test_the_report_says_what_is_not_reproduced(tmp_path):
     md, _, entries = write_report("smoke", str(tmp_path / "empty"))
-    assert "depth panels" in entries["kosson2026-figure-7"]["not_reproduced"]
+    assert "model sizes are not matched" in entries["kosson2026-figure-7"]["not_reproduced"]
     assert entries["chou2025-figure-1"]["quote"].startswith("Fig. 1:")
     text = md.read_text()
-    assert "Not reproduced here: the depth panels" in text
+    assert "Not reproduced here: the summary's model sizes are not matched" in text
     assert "> Fig. 1: “negligible differences" in text
 
 
