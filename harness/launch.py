@@ -30,6 +30,7 @@ from .run import train
 from .runfolder import CHECKPOINT, CONFIG, PROGRESS, atomic_write_text, is_complete
 from .simulate import simulate
 from .sweep import Run, SimConfig, SweepError, run_dir
+from .warm_start import has_final_state, parent_run, with_parents
 
 EXECUTORS = ("local", "inline", "slurm")
 
@@ -60,9 +61,11 @@ def made_by_other_code(folder: Path) -> bool:
 def pending(runs: list[Run], results: str | Path, force: bool = False,
             rerun_stale: bool = False, warn: bool = True) -> list[Run]:
     """Runs that still have to be executed (all of them with `force`; with `rerun_stale`,
-    complete ones made by other training code too)."""
+    complete ones made by other training code too; a parent finished without the final
+    state its children start from, e.g. trained first for another sweep)."""
     return [r for r in runs if force or not intact(run_dir(results, r), warn)
-            or (rerun_stale and made_by_other_code(run_dir(results, r)))]
+            or (rerun_stale and made_by_other_code(run_dir(results, r)))
+            or (r.keep_final and not has_final_state(run_dir(results, r)))]
 
 
 def adopt_twins(runs: list[Run], results: str | Path, meta: dict) -> int:
@@ -104,10 +107,10 @@ def stale_note(runs: list[Run], results: str | Path, force: bool = False,
 
 
 @contextmanager
-def run_lock(results: Path, run: Run):
+def run_lock(results: Path, run: Run, wait: bool = False):
     """Exclusive claim on a run across processes (two `harness run` on one results folder):
-    yields False when another process holds it. The lock file lives beside the run folder,
-    which _prepare may delete and recreate."""
+    yields False when another process holds it (`wait`: blocks until it is released). The
+    lock file lives beside the run folder, which _prepare may delete and recreate."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         yield True  # torchrun's ranks train the run together: none may skip it
         return
@@ -115,7 +118,7 @@ def run_lock(results: Path, run: Run):
     locks.mkdir(parents=True, exist_ok=True)
     with open(locks / f"{run.run_id}.lock", "w") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return
@@ -193,6 +196,7 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
     Complete runs made by other training code are said in one line on stderr and kept, or,
     with `rerun_stale`, trained again from scratch."""
     results = Path(results).resolve()  # jobs may start in another working directory
+    runs = with_parents(runs)  # a child alone brings its parent (init_from)
     if not force and runs and int(os.environ.get("WORLD_SIZE", "1")) == 1:
         adopt_twins(runs, results, meta)
     if note := stale_note(runs, results, force, rerun_stale):
@@ -204,6 +208,10 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
         _check_split(todo, profile.nodes * max(profile.gpus_per_node, 1), micro_batch)
         queued = _queued([run_dir(results, r) for r in todo])
         todo = [r for r in todo if run_dir(results, r) not in queued]
+        # a child waits for its parent's final state: SLURM would run them side by side
+        waiting = [r for r in todo if (p := parent_run(r))
+                   and not has_final_state(run_dir(results, p))]
+        todo = [r for r in todo if r not in waiting]
     for dataset in sorted({r.config.dataset for r in todo if hasattr(r.config, "dataset")}):
         check_available(dataset, data_root)  # before any folder exists
     if executor == "slurm":
@@ -212,7 +220,13 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
             _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile,
                           logs, micro_batch)
         if wait:  # on everything of this sweep still queued, not only what we just submitted
-            _wait_slurm([run_dir(results, r) for r in runs])
+            _wait_slurm([run_dir(results, r) for r in runs if r not in waiting])
+            if waiting:  # their parents are done now: submit them (and wait) in turn
+                return todo + launch(waiting, results, meta, executor, force, data_root,
+                                     checkpoint_every, profile, wait, micro_batch, rerun_stale)
+        elif waiting:
+            print(f"{len(waiting)} run(s) start from a parent run still training (init_from): "
+                  "run this again once it has finished", file=sys.stderr)
         write_index(runs, results)
         return todo
     if not todo:
@@ -233,9 +247,13 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
         with run_lock(results, run) as mine:
             if not mine or not pending([run], results, force, rerun_stale, warn=False):
                 continue  # another process trains it, or finished it while we waited
+            if (parent := parent_run(run)) is not None:
+                with run_lock(results, parent, wait=True):
+                    pass  # another process may train the parent: its final state comes first
             folder = _prepare(run, results, meta, force)
             target = simulate if isinstance(run.config, SimConfig) else train
-            extra = {} if target is simulate else {"micro_batch": micro_batch}
+            extra = {} if target is simulate else {"micro_batch": micro_batch,
+                                                   "keep_final": run.keep_final}
             if local is None:
                 target(run.config, folder, data_root, True, checkpoint_every, **extra)
             else:
@@ -287,8 +305,8 @@ def _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profi
     with ex.batch():
         # Plain data, not the pydantic object: a job still queued when the harness is
         # upgraded rebuilds its config with the new code (new keys take their defaults).
-        jobs = [ex.submit(task, run.config.model_dump(), folder, data_root, checkpoint_every)
-                for run, folder in zip(todo, folders)]
+        jobs = [ex.submit(task, run.config.model_dump(), folder, data_root, checkpoint_every,
+                          run.keep_final) for run, folder in zip(todo, folders)]
     for job, folder in zip(jobs, folders):
         slurm.record_job(folder, job.job_id)
     print(f"submitted {len(jobs)} run(s) as SLURM array {jobs[0].job_id.split('_')[0]} "

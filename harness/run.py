@@ -21,7 +21,7 @@ from torch.utils.data import TensorDataset
 from torchvision.transforms.v2 import MixUp
 from tqdm import tqdm
 
-from . import checkpoint, distributed, provenance
+from . import checkpoint, distributed, provenance, warm_start
 from .cost import Throughput
 from .data import (
     ShardWindows,
@@ -158,15 +158,17 @@ def _rows_before(path: Path, step: int) -> list[dict]:
 
 def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = None,
           progress: bool = True, checkpoint_every: int | None = None,
-          micro_batch: int | None = None) -> dict:
-    """Train one run into `out_dir`, resuming from its checkpoint if one is there.
+          micro_batch: int | None = None, keep_final: bool = False) -> dict:
+    """Train one run into `out_dir`, resuming from its checkpoint if one is there; a run
+    with `init_from` otherwise starts from its parent's final state (harness/warm_start.py).
 
     `micro_batch`: rows per forward/backward on each rank (gradient accumulation: the global
     batch stays cfg.batch_size whatever the GPU count; None = this rank's whole share).
 
     Checkpoints every `checkpoint_every` steps (default: every $WDLAB_CHECKPOINT_MINUTES,
     10, of wall-clock time: checkpoints are not free, and preemption signals are caught) and
-    when a preemption signal arrives (then raises Preempted). Returns the summary in DONE.
+    when a preemption signal arrives (then raises Preempted). `keep_final`: keep the final
+    state for runs that start from it (init_from). Returns the summary in DONE.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -232,6 +234,8 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
         start = state["step"]
         metric_rows = _rows_before(out_dir / METRICS, start)
         layers.rows = _rows_before(out_dir / LAYERS, start)
+    elif cfg.init_from:
+        warm_start.start_from_parent(cfg, out_dir, model, optimizer, batches)
     # The group whose lr/decay we report: normalized layers are where the papers' effects
     # live. Picked after loading: load_state_dict replaces the group dicts.
     report_group = next((g for g in optimizer.param_groups if g.get("normalized")),
@@ -329,6 +333,9 @@ def train(cfg: RunConfig, out_dir: str | Path, data_root: str | Path | None = No
     if not writer:
         return {"rank": rank, "final_loss": last["loss"], "param_checksum": checksum}
     _flush(out_dir, metric_rows, layers.rows)
+    if keep_final:  # before DONE: a complete parent always has it
+        checkpoint.save(out_dir / warm_start.FINAL_STATE,
+                        warm_start.final_state(model, optimizer, batches))
     summary = {"steps": total, "warmup_steps": warmup, "steps_per_epoch": steps_per_epoch,
                "resumed_from": start, "seconds": round(time.perf_counter() - started, 2),
                "final_loss": last["loss"], "eval_loss": last.get("eval_loss"),

@@ -61,7 +61,7 @@ class SlurmTrain:
     def __init__(self, max_requeues: int, micro_batch: int | None = None):
         self.max_requeues, self.micro_batch = max_requeues, micro_batch
 
-    def __call__(self, config, folder: Path, data_root, checkpoint_every):
+    def __call__(self, config, folder: Path, data_root, checkpoint_every, keep_final=False):
         from .run import train
         from .sweep import RunConfig
 
@@ -83,7 +83,8 @@ class SlurmTrain:
             try:
                 return train(config, folder, data_root, progress=False,
                              checkpoint_every=checkpoint_every,
-                             micro_batch=getattr(self, "micro_batch", None))
+                             micro_batch=getattr(self, "micro_batch", None),
+                             keep_final=keep_final)
             except Preempted as stopped:
                 # USR1/USR2 warn of a time limit (submitit asks for USR2): requeue ourselves.
                 # SIGTERM is scancel, or a preemption SLURM requeues by itself: don't. A rank

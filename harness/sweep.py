@@ -132,6 +132,9 @@ class RunConfig(BaseModel):
         "adaptive", description="ScionC non-io λ_t: Alg. 2's (2−α_t)γ_t/(2α_t·C²), or "
         "weight_decay·γ_t/γ (λ ∝ γ alone, ignoring α; Chou Fig. 11 exp. 3)")
     seed: int = 0
+    init_from: dict[str, Any] | None = Field(
+        None, description="start from the final state of this config with these keys changed "
+        "(its parent run, trained first: harness/warm_start.py)")
     precision: Literal["fp32", "bf16"] = "fp32"
     log_every: int = Field(1, gt=0, description="steps between metric rows")
     eval_every: int | None = Field(None, gt=0, description="steps between evals; None = at end")
@@ -192,6 +195,10 @@ class RunConfig(BaseModel):
         if self.gains == "rank4" and self.gain_param != "softplus":
             raise ValueError(f"gain_param {self.gain_param} does not apply to gains rank4 "
                              "(Γ = 1 + A·Bᵀ as written); allowed: softplus (the default)")
+        if self.init_from is not None and (not self.init_from or "init_from" in self.init_from
+                                           or set(self.init_from) - set(type(self).model_fields)):
+            raise ValueError(f"init_from {self.init_from!r}: the keys in which the parent run "
+                             "differs (at least one); allowed: the run keys but init_from")
         return self
 
 
@@ -238,6 +245,7 @@ class Run:
     scale: str
     config: RunConfig | SimConfig
     run_id: str
+    keep_final: bool = False  # a parent (init_from): keeps its final state for its children
 
     def as_dict(self) -> dict[str, Any]:
         return {"sweep": self.sweep, "scale": self.scale, "run_id": self.run_id,
@@ -371,7 +379,12 @@ def expand(sweep: dict[str, Any] | str | Path, scale: str) -> list[Run]:
             if rid not in seen:
                 seen.add(rid)
                 runs.append(Run(sweep["name"], scale, config, rid))
-    return runs
+    from .warm_start import with_parents  # it imports this module
+    try:
+        return with_parents(runs)
+    except ValidationError as e:
+        key, message = _describe(e.errors()[0])
+        raise _fail(path, f"init_from.{key}", f"the parent run is invalid: {message}") from None
 
 
 def varying_keys(runs: list[Run]) -> list[str]:

@@ -65,7 +65,7 @@ PINNED_DEFAULTS = {
     "schedule": "constant", "warmup_steps": None, "warmup_epochs": None,
     "final_lr_fraction": 0.0, "decay_fraction": 0.2, "milestones": (0.5, 0.75),
     "step_factor": 0.1, "momentum_schedule": "constant", "momentum_final": None,
-    "scionc_decay": "adaptive", "seed": 0,
+    "scionc_decay": "adaptive", "seed": 0, "init_from": None,
     "precision": "fp32", "log_every": 1, "eval_every": None, "eval_batches": 50,
     "eval_tokens": None,
 }
