@@ -26,11 +26,15 @@ def ablation_curves(ax, runs: list[dict], by: str, best: dict) -> None:
 
 
 def ablation_figure(sweep_file, scale, results, out_dir, by: str, figure: str, what: str,
-              compare, tables=("metrics",), extra_panel=None) -> dict:
-    """An lr sweep per `by` value: sweep + loss curves (+ an extra panel), the premise that
-    each value's best run learns (first), the figure's own claim (`compare(best_loss) ->
-    (name, shown, text, measured)`) and the edge-of-grid check."""
-    runs = load_runs(sweep_file, scale, results, tables=tables)
+              compare, tables=("metrics",), extra_panel=None, extra_axes: int = 1,
+              only=None) -> dict:
+    """An lr sweep per `by` value: sweep + loss curves (+ `extra_axes` more panels), the
+    premise that each value's best run learns (first), the figure's own claim
+    (`compare(best_loss) -> (name, shown, text, measured)`) and the edge-of-grid check.
+    `only(config)`: the runs of the sweep that the ablation compares (default all);
+    `extra_panel(axes, all runs, best) -> (shown, verdicts, measured, premises)`."""
+    every = load_runs(sweep_file, scale, results, tables=tables)
+    runs = [r for r in every if only is None or only(r["config"])]
     table = final_losses(runs, by)
     best_loss = table.groupby(by)["loss"].min()
     name, ok, text, measured = compare(best_loss)
@@ -42,15 +46,17 @@ def ablation_figure(sweep_file, scale, results, out_dir, by: str, figure: str, w
     verdicts += [verdict(ok, text) if name else f"{'measured':9}  {text}",
                 verdict(not at_edge, "every optimum inside the lr grid" if not at_edge else
                         f"optimum on the grid's edge for {by} {at_edge}: extend the grid")]
-    panels = 3 if extra_panel else 2
+    panels = 2 + extra_axes if extra_panel else 2
     fig, axes = style.plt.subplots(1, panels, figsize=(6 * panels, 4.2))
     sweep_plot(table, by, scale, figure, what, ax=axes[0])
     ablation_curves(axes[1], runs, by, best)
     if extra_panel:
-        more_shown, more_verdicts, more_measured = extra_panel(axes[2], runs, best)
+        more_shown, more_verdicts, more_measured, more_premises = extra_panel(
+            axes[2] if extra_axes == 1 else axes[2:], every, best)
         shown.update(more_shown)
         verdicts += more_verdicts
         measured.update(more_measured)
+        premises.update(more_premises)
     measured.update(learned, best_loss={str(k): float(v) for k, v in best_loss.items()},
                     best_lr={str(k): v for k, v in best.items()}, at_edge=at_edge)
     return style.finish(fig, f"kosson2026-figure-{figure}_{scale}", verdicts, shown, measured,

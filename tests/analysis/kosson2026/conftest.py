@@ -87,16 +87,18 @@ def ablation_sweep(fake_sweep):
     """ablation_sweep(grid, loss_of, ratio, folder, start, **sweep keys) -> (sweep, results):
     the scheduled lr, a loss curve from `start` at step 0 ending at eval loss loss_of(config)
     and three normalized layers logged every 2nd step and the last; `ratio(t, lr)` is the
-    query direction's ‖ΔV‖/‖V‖ (every layer's here)."""
+    query direction's ‖ΔV‖/‖V‖ (every layer's here), `grad_norm(config)` each layer's ‖g‖
+    (a value, or a function of the step)."""
 
     def make(grid, loss_of, ratio=lambda t, lr: 1.7 * lr, folder=None, start=LEARNING,
-             **extra):
+             grad_norm=lambda cfg: 1.0, **extra):
         def how(cfg):
             eval_loss = loss_of(cfg)
 
             def lr(t):
                 return cfg.lr * schedule_factor(cfg, t)
-            layer = {"weight_norm": 4.0, "update_norm": lambda t: 4.0 * ratio(t, lr(t))}
+            layer = {"weight_norm": 4.0, "update_norm": lambda t: 4.0 * ratio(t, lr(t)),
+                     "grad_norm": grad_norm(cfg)}
             return {"steps": [*range(0, 100, 2), 99], "final": {"eval_loss": eval_loss},
                     "metrics": {"lr": lr, "loss": lambda t: start if t == 0 else
                                 2.0 + eval_loss - 0.01 * t / 99},
