@@ -58,10 +58,11 @@ list: venv
 # page $(RESULTS)/report.html (one offline file: figures, claims, interactive curves, sortable
 # run tables; ~7 MB, so never under docs/; HTML=path writes it elsewhere).
 # Draws from existing results only (run the artifacts' targets first).
-# DOCS=docs: also the committed docs/reproduction.md (+ docs/figures/, the README's table).
+# DOCS=docs: also the committed docs/reproduction.md (+ docs/figures/, the README's table);
+# an artifact with no run in RESULTS keeps its last entry, marked carried over (FRESH=1: not).
 report: venv
 	$(BIN)/harness report --scale $(SCALE) --results $(RESULTS) $(if $(HTML),--html $(HTML),) \
-		$(if $(DOCS),--docs $(DOCS) --readme README.md,)
+		$(if $(DOCS),--docs $(DOCS) --readme README.md $(if $(FRESH),--fresh,),)
 
 # Every artifact at SCALE from what RESULTS lacks: all sweeps as one job (shared runs trained
 # once, JOBS runs side by side, progress + ETA; re-run to resume), then the report, at mini

@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="figure folder (RESULTS/figures)")
     parser.add_argument("--docs", default=None,
                         help="with `report`: also write DOCS/reproduction.md + DOCS/figures/")
+    parser.add_argument("--fresh", action="store_true",
+                        help="with --docs: only this results folder's runs (else an artifact "
+                        "not run here keeps its entry of the last report, marked carried over)")
     parser.add_argument("--readme", default=None,
                         help="with --docs: rewrite this README's reproduction block")
     parser.add_argument("--html", default=None, metavar="PATH",
@@ -101,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             from .reproduction import write_reproduction
 
             readme = Path(args.readme) if args.readme else None
-            doc = write_reproduction(args.scale, args.results, entries, args.docs, readme)
+            doc = write_reproduction(args.scale, args.results, entries, args.docs, readme,
+                                     fresh=args.fresh)
             print(f"wrote {doc}" + (f" and {readme}'s reproduction table" if readme else ""))
         return 0
     return _draw(args)

@@ -17,6 +17,7 @@ from analysis.reproduction import (
     README_BEGIN,
     README_END,
     THUMBNAIL_PX,
+    carry_over,
     distinct_runs,
     update_readme,
     write_reproduction,
@@ -123,3 +124,45 @@ def test_paper_readmes_get_one_generated_row_per_artifact(tmp_path, monkeypatch)
         assert f"[{status}](../../docs/reproduction.md#{artifact.name})" in text
     chou = (tmp_path / "experiments" / "chou2025" / "README.md").read_text()
     assert "training 1.5 min" in chou and "Renormalized AdamW" in chou  # from its docstring
+
+
+def test_an_artifact_not_run_here_keeps_its_last_entry_marked_carried(tmp_path):
+    """Re-running one artifact rewrites its section and leaves the others as the last report
+    measured them, dated; --fresh reports only this folder's runs."""
+    results, docs = tmp_path / "results", tmp_path / "docs"
+    results.mkdir()
+    first = _entries(tmp_path)
+    write_reproduction("mini", str(results), first, docs)
+    saved = json.loads((docs / "reproduction.json").read_text())
+    assert saved["artifacts"]["chou2025-figure-1"]["figure"] == "figures/chou2025-figure-1_mini.png"
+
+    second = {name: {"status": "not run", "claims": {}, "detail": "no complete runs",
+                     "files": []} for name in first}
+    second["chou2025-figure-6"] = {"status": "shown", "claims": {"c": True}, "files": [],
+                                   "premises": {"learns early": True}, "detail": "SHOWN  c"}
+    text = write_reproduction("mini", str(results), second, docs).read_text()
+    assert "**2 of 5 artifacts SHOWN**" in text  # figure 1 carried, figure 6 now shown
+    assert "1 not run; 3 of these carried over from earlier reports" in text  # fig. 2 never ran
+    section = text[text.index("## chou2025-figure-1"):text.index("## chou2025-figure-4")]
+    assert f"*Carried over* from the report generated {saved['generated']}" in section
+    assert "![chou2025-figure-1](figures/chou2025-figure-1_mini.png)" in section
+    assert "Its record: No `harness reproduce` record" in text
+    six = text[text.index("## chou2025-figure-6"):]
+    assert "Carried over" not in six.split("##")[0] and "SHOWN  c" in six
+    again = json.loads((docs / "reproduction.json").read_text())["artifacts"]
+    assert again["chou2025-figure-1"]["carried_from"] == saved["generated"]
+    assert "carried_from" not in again["chou2025-figure-6"]
+
+    fresh = write_reproduction("mini", str(results), second, docs, fresh=True).read_text()
+    assert "**1 of 5 artifacts SHOWN**" in fresh and "carried over" not in fresh
+
+
+def test_a_partly_run_artifact_is_not_carried():
+    """Not run here but with some complete runs (a partial sweep): said as not run, not
+    hidden behind an older entry."""
+    previous = {"generated": "2026-12-01", "artifacts": {"a": {"status": "shown"},
+                                                         "b": {"status": "shown"}}}
+    entries = {n: {"status": "not run", "claims": {}, "detail": "", "files": []} for n in "ab"}
+    carried, seconds = carry_over(entries, {"a": None, "b": 120.0}, previous)
+    assert carried["a"]["carried_from"] == "2026-12-01" and carried["b"]["status"] == "not run"
+    assert seconds == {"a": None, "b": 120.0}
