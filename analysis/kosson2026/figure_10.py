@@ -87,7 +87,12 @@ def rewarm_panels(axes, runs: list[dict], best) -> tuple[dict, list[str], dict, 
                      label=f"re-warm, {name} ({warm} steps; {len(group)} seeds)")
         axes[1].plot(grad.index, grad, color=color, label=f"re-warm, {name}")
     start = parents[_parent_id(children[0]["config"])]["metrics"]["step"].max() + 1
+    length = max(r["metrics"]["step"].max() + 1 for r in children)
     for ax, ylabel in zip(axes, ("train loss (EMA, seed mean)", "‖g‖, all tensors (seed mean)")):
+        lo = max(start - length, 0)  # the parent's end, then the child
+        seen = [y for line in ax.get_lines() for x, y in zip(*line.get_data()) if x >= lo]
+        ax.set_xlim(lo, start + length)
+        ax.set_ylim(min(seen) * 0.95, max(seen) * 1.05)
         ax.axvline(start, color="grey", ls=":", lw=1)
         ax.set_xlabel(f"step (re-warming from step {start}: the parent's end)")
         ax.set_ylabel(ylabel)
