@@ -199,3 +199,37 @@ def test_multi_gpu_profile_runs_ddp_with_one_task_per_gpu(write_sweep, tmp_path)
     got = pd.read_parquet(run_dir(results, run) / "metrics.parquet")["loss"]
     want = pd.read_parquet(run_dir(reference, run) / "metrics.parquet")["loss"]
     assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5)
+
+
+def test_a_child_waits_for_its_parent_then_continues_it_under_ddp(write_sweep, tmp_path,
+                                                                  capsys):
+    """init_from on SLURM: without --wait the parent is submitted and its child held back
+    (said: SLURM would run them side by side); with --wait the child follows once the parent
+    has kept its final state, and 2 DDP ranks continue it as one process does."""
+    from test_ddp import CFG
+
+    from harness.warm_start import FINAL_STATE
+
+    sweep = write_sweep({"name": "rewarm", **CFG, "init_from": {"steps": 8},
+                         "scales": {"smoke": {}}})
+    reference = tmp_path / "reference"
+    assert main(["run", str(sweep), "--scale", "smoke", "--results", str(reference),
+                 "--executor", "inline"]) == 0
+    profile = {**yaml.safe_load(open(PROFILE)), "gpus_per_node": 2}
+    two = tmp_path / "two-gpus.yaml"
+    two.write_text(yaml.safe_dump(profile))
+    results = tmp_path / "results"
+    command = ["run", str(sweep), "--scale", "smoke", "--results", str(results),
+               "--executor", "slurm", "--cluster", str(two)]
+    assert main(command) == 0
+    parent, child = expand(sweep, "smoke")
+    assert (run_dir(results, parent) / "job.json").is_file()
+    assert not (run_dir(results, child) / "job.json").exists()
+    assert "start from a parent run still training" in capsys.readouterr().err
+    assert main([*command, "--wait"]) == 0
+    assert (run_dir(results, parent) / FINAL_STATE).is_file()
+    done = json.loads((run_dir(results, child) / "DONE").read_text())
+    assert done["world_size"] == 2
+    got = pd.read_parquet(run_dir(results, child) / "metrics.parquet")["loss"]
+    want = pd.read_parquet(run_dir(reference, child) / "metrics.parquet")["loss"]
+    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5)
