@@ -179,18 +179,24 @@ def test_cancel_stops_a_running_sweep(write_sweep, tmp_path, capsys):
     assert not (folder / "DONE").exists()
 
 
-def test_multi_gpu_profile_runs_ddp_with_one_task_per_gpu(write_sweep, tmp_path):
-    """gpus_per_node: 2 on the test cluster's fake GPUs -> 2 tasks -> DDP on gloo, equal to
-    one process with the same global batch."""
+def _ddp_sweep(write_sweep, tmp_path, **extra):
+    """(sweep, reference results trained in one process, a profile of 2 fake GPUs: 2 tasks
+    joined by DDP on gloo) for test_ddp's GPT."""
     from test_ddp import CFG
 
-    sweep = write_sweep({"name": "ddp", **CFG, "scales": {"smoke": {}}})
+    sweep = write_sweep({"name": "ddp", **CFG, **extra, "scales": {"smoke": {}}})
     reference = tmp_path / "reference"
     assert main(["run", str(sweep), "--scale", "smoke", "--results", str(reference),
                  "--executor", "inline"]) == 0
-    profile = {**yaml.safe_load(open(PROFILE)), "gpus_per_node": 2}
     two = tmp_path / "two-gpus.yaml"
-    two.write_text(yaml.safe_dump(profile))
+    two.write_text(yaml.safe_dump({**yaml.safe_load(open(PROFILE)), "gpus_per_node": 2}))
+    return sweep, reference, two
+
+
+def test_multi_gpu_profile_runs_ddp_with_one_task_per_gpu(write_sweep, tmp_path):
+    """gpus_per_node: 2 on the test cluster's fake GPUs -> 2 tasks -> DDP on gloo, equal to
+    one process with the same global batch."""
+    sweep, reference, two = _ddp_sweep(write_sweep, tmp_path)
     results = tmp_path / "results"
     assert main(["run", str(sweep), "--scale", "smoke", "--results", str(results),
                  "--executor", "slurm", "--cluster", str(two), "--wait"]) == 0
@@ -206,18 +212,9 @@ def test_a_child_waits_for_its_parent_then_continues_it_under_ddp(write_sweep, t
     """init_from on SLURM: without --wait the parent is submitted and its child held back
     (said: SLURM would run them side by side); with --wait the child follows once the parent
     has kept its final state, and 2 DDP ranks continue it as one process does."""
-    from test_ddp import CFG
-
     from harness.warm_start import FINAL_STATE
 
-    sweep = write_sweep({"name": "rewarm", **CFG, "init_from": {"steps": 8},
-                         "scales": {"smoke": {}}})
-    reference = tmp_path / "reference"
-    assert main(["run", str(sweep), "--scale", "smoke", "--results", str(reference),
-                 "--executor", "inline"]) == 0
-    profile = {**yaml.safe_load(open(PROFILE)), "gpus_per_node": 2}
-    two = tmp_path / "two-gpus.yaml"
-    two.write_text(yaml.safe_dump(profile))
+    sweep, reference, two = _ddp_sweep(write_sweep, tmp_path, init_from={"steps": 8})
     results = tmp_path / "results"
     command = ["run", str(sweep), "--scale", "smoke", "--results", str(results),
                "--executor", "slurm", "--cluster", str(two)]
