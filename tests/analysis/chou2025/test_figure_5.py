@@ -78,9 +78,28 @@ def test_the_norm_claims_need_a_model_that_learns(norm_runs, tmp_path, loss, met
                 "grad": rises(1.0 if cfg.optimizer == "adamw" else 0.1, 50), "loss": loss}
     path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
     report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
-    assert report["premises"] == {"learns_early": met}
+    assert report["premises"] == {"learns_early": met, "trains_stably": True}
     assert report["verdicts"][0].startswith("PREMISE MET" if met else "PREMISE NOT MET")
     assert report["claims"]["corrected_keeps_weight_norm"]["shown"]  # judged all the same
+
+
+@pytest.mark.parametrize("spike, stable", [(1.2, True), (1.6, False)])
+def test_the_norm_claims_need_runs_that_train_stably(norm_runs, tmp_path, spike, stable):
+    """AdamC's loss jumping to `spike`× its level mid-run (smoothed: a little less) fails the
+    second premise line (≤ +25 %); its claims are still printed, under it."""
+    def curves(cfg):
+        def loss(t):
+            return 2.3 if t < 5 else spike if cfg.optimizer == "adamc" and 50 <= t < 70 else 1.0
+        return {"hidden": falls(0.4 if cfg.optimizer == "adamw" else 0.05), "output": flat(),
+                "grad": rises(1.0 if cfg.optimizer == "adamw" else 0.1, 50), "loss": loss}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    assert report["premises"] == {"learns_early": True, "trains_stably": stable}
+    assert report["verdicts"][1].startswith("PREMISE MET" if stable else "PREMISE NOT MET")
+    spikes = report["claims"]["measured"]["worst_loss_spike"]
+    assert spikes["adamw"] == pytest.approx(0.0, abs=1e-9)
+    assert 0.1 < spikes["adamc"] <= spike - 1
+    assert report["claims"]["corrected_keeps_weight_norm"]["shown"]
 
 
 def test_a_failed_claim_names_its_measured_cause(norm_runs, tmp_path):
