@@ -32,7 +32,7 @@ def ablation_figure(sweep_file, scale, results, out_dir, by: str, figure: str, w
     premise that each value's best run learns (first), the figure's own claim
     (`compare(best_loss) -> (name, shown, text, measured)`) and the edge-of-grid check.
     `only(config)`: the runs of the sweep that the ablation compares (default all);
-    `extra_panel(axes, all runs, best) -> (shown, verdicts, measured, premises)`."""
+    `extra_panel(axes, all runs, best) -> (shown, verdicts, measured[, premises])`."""
     every = load_runs(sweep_file, scale, results, tables=tables)
     runs = [r for r in every if only is None or only(r["config"])]
     table = final_losses(runs, by)
@@ -51,12 +51,12 @@ def ablation_figure(sweep_file, scale, results, out_dir, by: str, figure: str, w
     sweep_plot(table, by, scale, figure, what, ax=axes[0])
     ablation_curves(axes[1], runs, by, best)
     if extra_panel:
-        more_shown, more_verdicts, more_measured, more_premises = extra_panel(
+        more_shown, more_verdicts, more_measured, *more_premises = extra_panel(
             axes[2] if extra_axes == 1 else axes[2:], every, best)
         shown.update(more_shown)
         verdicts += more_verdicts
         measured.update(more_measured)
-        premises.update(more_premises)
+        premises.update(*more_premises)
     measured.update(learned, best_loss={str(k): float(v) for k, v in best_loss.items()},
                     best_lr={str(k): v for k, v in best.items()}, at_edge=at_edge)
     return style.finish(fig, f"kosson2026-figure-{figure}_{scale}", verdicts, shown, measured,

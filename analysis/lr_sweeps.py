@@ -124,36 +124,54 @@ def learns_premise(compared: dict[str, list[dict]]) -> tuple[dict, list[str], di
     return {PREMISE: met}, lines, measured
 
 
-def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict]) -> str:
-    """A comparison that failed, set beside chance: `name`'s relative gap between the seed
-    means of two best runs, and the seed-to-seed std of the final held-out loss over both
-    (relative to their mean), or that one seed leaves it unmeasured."""
+def seed_gap(runs_a: list[dict], runs_b: list[dict]) -> tuple[float, float | None]:
+    """(relative gap between the seed means of two groups' final held-out losses, a / b − 1;
+    the seed-to-seed std over both relative to their mean, None with one seed on a side)."""
     a, b = ([final_loss(r, "eval_loss") for r in runs] for runs in (runs_a, runs_b))
-    with np.errstate(invalid="ignore"):  # both diverged (inf / inf): the gap is NaN
-        gap = np.mean(a) / np.mean(b) - 1
-    if min(len(a), len(b)) < 2:
+    with np.errstate(invalid="ignore"):  # diverged seeds (inf): the gap or spread is NaN
+        gap = float(np.mean(a) / np.mean(b) - 1)
+        if min(len(a), len(b)) < 2:
+            return gap, None
+        return gap, float(np.mean([np.std(a, ddof=1), np.std(b, ddof=1)]) / np.mean(a + b))
+
+
+def beyond_noise(runs_a: list[dict], runs_b: list[dict]) -> bool:
+    """Whether two groups' gap exceeds their seed-to-seed spread ("judge on mean ± std"); a
+    gap with one seed on a side has no spread to set it beside and stands as it is."""
+    gap, spread = seed_gap(runs_a, runs_b)
+    return spread is None or abs(gap) > spread
+
+
+def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict]) -> str:
+    """A comparison set beside chance: `name`'s relative gap between the seed means of two
+    best runs, and the seed-to-seed std of the final held-out loss over both (relative to
+    their mean), or that one seed leaves it unmeasured."""
+    gap, spread = seed_gap(runs_a, runs_b)
+    if spread is None:
         return f"{name}: gap {gap:+.2%} with one seed, so the seed-to-seed spread is unmeasured"
-    with np.errstate(invalid="ignore"):  # a diverged seed (inf): the spread is NaN
-        spread = float(np.mean([np.std(a, ddof=1), np.std(b, ddof=1)]) / np.mean(a + b))
-    within = "within" if abs(gap) < spread else "beyond"
-    return (f"{name}: gap {gap:+.2%}, seed-to-seed std {spread:.2%} ({min(len(a), len(b))} "
-            f"seeds): {within} seed noise")
+    within = "within" if not abs(gap) > spread else "beyond"
+    return (f"{name}: gap {gap:+.2%}, seed-to-seed std {spread:.2%} "
+            f"({min(len(runs_a), len(runs_b))} seeds): {within} seed noise")
 
 
 def best_beats(best, compared: dict[str, list[dict]],
                claims: dict[str, tuple[str, str]]) -> tuple[dict, list[str]]:
     """({claim: shown}, verdict lines) for claims "winner's best held-out loss < loser's",
-    `claims` {name: (winner, loser)} in groups of `best` (a tie is no win); a failed one gets
-    a CAUSE line setting its gap beside the seed-to-seed spread of `compared`'s runs."""
+    `claims` {name: (winner, loser)} in groups of `best`: a tie is no win, nor is a lead
+    within the seed-to-seed spread of `compared`'s runs; the gap is set beside that spread
+    (a CAUSE line when the claim fails, a measured one when it holds on ≥ 2 seeds)."""
     shown, lines = {}, []
     for claim, (winner, loser) in claims.items():
-        won = style.all_finite(best[winner], best[loser]) and best[winner] < best[loser]
-        shown[claim] = bool(won)
+        ahead = style.all_finite(best[winner], best[loser]) and best[winner] < best[loser]
+        won = bool(ahead and beyond_noise(compared[winner], compared[loser]))
+        shown[claim] = won
         lines.append(style.verdict(won, f"best held-out loss {winner} {best[winner]:.4f} vs "
-                                        f"{loser} {best[loser]:.4f}"))
+                                        f"{loser} {best[loser]:.4f} (lower, beyond seed noise)"))
+        gap = gap_against_seeds(f"{winner} vs {loser}", compared[winner], compared[loser])
         if not won:
-            lines.append(style.cause(gap_against_seeds(f"{winner} vs {loser}",
-                                                       compared[winner], compared[loser])))
+            lines.append(style.cause(gap))
+        elif seed_gap(compared[winner], compared[loser])[1] is not None:
+            lines.append(f"{'measured':9}  {gap}")
     return shown, lines
 
 

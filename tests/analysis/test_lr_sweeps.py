@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.lr_sweeps import edge_optima, gap_against_seeds
+from analysis.lr_sweeps import best_beats, edge_optima, gap_against_seeds
 
 
 def test_edge_optima_one_rule_for_every_figure():
@@ -27,3 +27,23 @@ def test_gap_against_seeds_sets_a_failed_comparison_beside_chance():
     assert "gap +1.00%" in noisy and "(2 seeds): within seed noise" in noisy
     clean = gap_against_seeds("x", _runs(2.019, 2.021), _runs(1.999, 2.001))
     assert clean.endswith("(2 seeds): beyond seed noise")
+
+
+def test_a_lead_within_seed_noise_is_no_win():
+    """best_beats: lower and beyond the seed spread wins; lower within it does not (a CAUSE
+    line says so); a win on ≥ 2 seeds prints its gap beside the spread; one seed a side has
+    no spread, and a lower loss stands."""
+    cases = {"noisy": (_runs(1.96, 2.04), _runs(1.98, 2.06)),  # −1 %, std 2.8 %
+             "clean": (_runs(1.999, 2.001), _runs(2.019, 2.021)),  # −1 %, std 0.05 %
+             "single": (_runs(2.0), _runs(2.02))}
+    for name, (a, b) in cases.items():
+        compared = {"A": a, "B": b}
+        best = {"A": 2.0, "B": 2.02}
+        shown, lines = best_beats(best, compared, {"a_beats_b": ("A", "B")})
+        assert shown["a_beats_b"] is (name != "noisy"), name
+        assert lines[0].startswith("SHOWN" if name != "noisy" else "NOT SHOWN")
+        assert len(lines) == (1 if name == "single" else 2), name
+        if name == "noisy":
+            assert lines[1].startswith("CAUSE") and "within seed noise" in lines[1]
+        if name == "clean":
+            assert lines[1].startswith("measured") and "beyond seed noise" in lines[1]
