@@ -154,6 +154,7 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
     sweeps = {a.name: a.sweep_file for a in discover()}
     seconds = {n: training_seconds(sweeps.get(n), scale, results) for n in entries}
     previous = None if fresh else earlier_report(docs, scale)
+    now = datetime.datetime.now().isoformat(timespec="seconds")  # names this report's runs
     if previous:
         entries, seconds = carry_over(entries, seconds, previous)
     md = [f"# Reproduction report — {scale} scale", "",
@@ -194,9 +195,10 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
     path.write_text("\n".join(md) + "\n")
     kept = {n: {**{k: e[k] for k in KEPT if e.get(k) is not None}, "seconds": seconds[n]}
             for n, e in entries.items()}
-    atomic_write_text(json.dumps({"scale": scale, "generated": datetime.date.today().isoformat(),
-                                  "record": record_line(results, scale), "artifacts": kept},
-                                 indent=1, ensure_ascii=False) + "\n", docs / ENTRIES)
+    records = {**carried_records(entries, previous), now: record_line(results, scale)}
+    atomic_write_text(json.dumps({"scale": scale, "generated": now, "records": records,
+                                  "artifacts": kept}, indent=1, ensure_ascii=False) + "\n",
+                      docs / ENTRIES)
     if readme is not None:
         update_readme(readme, entries, scale, path)
         update_paper_readmes(entries, scale, path, seconds)
@@ -229,13 +231,24 @@ def carry_over(entries: dict, seconds: dict, previous: dict) -> tuple[dict, dict
     return entries, seconds
 
 
+def carried_records(entries: dict, previous: dict | None) -> dict[str, str]:
+    """{when: record line} of the earlier reports the carried entries come from (a report
+    written before reports kept several has one record, under its "generated")."""
+    if not previous:
+        return {}
+    records = previous.get("records") or {previous["generated"]: previous["record"]}
+    dates = {e["carried_from"] for e in entries.values() if e.get("carried_from")}
+    return {d: records.get(d, "no record kept") for d in sorted(dates)}
+
+
 def carried_line(entries: dict, previous: dict | None) -> list[str]:
-    """Where carried entries come from: the earlier report's record of its runs."""
-    dates = sorted({e["carried_from"] for e in entries.values() if e.get("carried_from")})
-    if not dates:
+    """Where carried entries come from: each earlier report's record of its runs."""
+    records = carried_records(entries, previous)
+    if not records:
         return []
-    return [f"Entries marked *carried over* were not run in this results folder: they are the "
-            f"last report's ({', '.join(dates)}). Its record: {previous['record']}", ""]
+    return ["Entries marked *carried over* were not run in this results folder; they come "
+            "from earlier reports. " + " ".join(f"The report of {when}: {record}"
+                                                  for when, record in records.items()), ""]
 
 
 def _rewrite_block(path: Path, begin: str, end: str, lines: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""Kosson et al. 2026, Figure 13: tuned AdamW and Muon across joint width-and-depth scaling, and
+"""Kosson et al. 2026, Figure 13: Tuned AdamW and Muon across joint width-and-depth scaling, and
 all three optimizers head to head at the largest size: MuonMD reaches the lowest optimum there.
 
 The baselines' panels are "for reference": how far their optimal lr moves with size is

@@ -5,6 +5,7 @@ markers is refused rather than appended to."""
 from __future__ import annotations
 
 import json
+import time
 
 import matplotlib
 
@@ -140,18 +141,32 @@ def test_an_artifact_not_run_here_keeps_its_last_entry_marked_carried(tmp_path):
                      "files": []} for name in first}
     second["chou2025-figure-6"] = {"status": "shown", "claims": {"c": True}, "files": [],
                                    "premises": {"learns early": True}, "detail": "SHOWN  c"}
+    time.sleep(1.1)  # reports are named by the second they were written in
     text = write_reproduction("mini", str(results), second, docs).read_text()
     assert "**2 of 5 artifacts SHOWN**" in text  # figure 1 carried, figure 6 now shown
     assert "1 not run; 3 of these carried over from earlier reports" in text  # fig. 2 never ran
     section = text[text.index("## chou2025-figure-1"):text.index("## chou2025-figure-4")]
     assert f"*Carried over* from the report generated {saved['generated']}" in section
     assert "![chou2025-figure-1](figures/chou2025-figure-1_mini.png)" in section
-    assert "Its record: No `harness reproduce` record" in text
+    assert f"The report of {saved['generated']}: No `harness reproduce` record" in text
     six = text[text.index("## chou2025-figure-6"):]
     assert "Carried over" not in six.split("##")[0] and "SHOWN  c" in six
     again = json.loads((docs / "reproduction.json").read_text())["artifacts"]
     assert again["chou2025-figure-1"]["carried_from"] == saved["generated"]
     assert "carried_from" not in again["chou2025-figure-6"]
+
+    # a third report, nothing run: each carried entry keeps the record of the report that ran it
+    (results / "reproduce_mini.json").write_text(json.dumps({
+        "jobs": 2, "threads_per_job": 1, "cores": 2, "runs": 9, "wall_s": 600.0,
+        "started": "2026-12-07T08:00:00", "complete_before": 0, "state": "finished",
+        "estimated_s": 600, "copied_to_other_sweeps": 0}))
+    third = {n: {"status": "not run", "claims": {}, "detail": "", "files": []} for n in first}
+    time.sleep(1.1)
+    text = write_reproduction("mini", str(results), third, docs).read_text()
+    assert "4 of these carried over" in text
+    assert f"The report of {saved['generated']}: No `harness reproduce` record" in text
+    records = json.loads((docs / "reproduction.json").read_text())["records"]
+    assert len(records) == 3 and "was **finished**" in list(records.values())[-1]
 
     fresh = write_reproduction("mini", str(results), second, docs, fresh=True).read_text()
     assert "**1 of 5 artifacts SHOWN**" in fresh and "carried over" not in fresh
