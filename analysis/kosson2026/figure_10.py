@@ -59,6 +59,15 @@ def _curves(runs: list[dict], parents: dict[str, dict]) -> tuple[pd.Series, pd.S
     return seed_mean(loss).iloc[:, 0], seed_mean(grad).iloc[:, 0]
 
 
+def _paired_gaps(groups: dict[str, list[dict]]) -> list[float]:
+    """Per parent with a child in both groups: no warmup's final held-out loss over warmup's,
+    minus 1."""
+    ends = {g: {_parent_id(r["config"]): final_loss(r, "eval_loss") for r in runs}
+            for g, runs in groups.items()}
+    both = sorted(set(ends["no warmup"]) & set(ends["warmup"]))
+    return [ends["no warmup"][p] / ends["warmup"][p] - 1 for p in both]
+
+
 def _grad_ratio(run: dict, parents: dict[str, dict]) -> float:
     """A re-warming run's largest ‖g‖ over its parent's largest once settled."""
     parent = norms_over_time(parents[_parent_id(run["config"])]["layers"])["grad_norm"]
@@ -112,6 +121,12 @@ def rewarm_panels(axes, runs: list[dict], best) -> tuple[dict, list[str], dict, 
                                f"warmup {warm:.4f} (no warmup lower, beyond seed noise)"))
     gap = gap_against_seeds("no warmup vs warmup", groups["no warmup"], groups["warmup"])
     lines.append(style.cause(gap) if not improves else f"{'measured':9}  {gap}")
+    paired = _paired_gaps(groups)
+    if paired:  # both children of a parent: the parent's share of the spread cancels
+        lines.append(f"{'measured':9}  per parent (seed), no warmup / warmup − 1: "
+                     + ", ".join(f"{g:+.2%}" for g in paired)
+                     + f" ({sum(g < 0 for g in paired)} of {len(paired)} lower; not the "
+                     "judged criterion)")
     ratios = {g: [_grad_ratio(r, parents) for r in runs] for g, runs in groups.items()}
     worst = float(np.max(ratios["no warmup"]))
     stable = all_finite(worst) and worst <= STABLE_FACTOR

@@ -58,6 +58,8 @@ def test_figure10_rewarming_without_warmup(ablation_sweep, tmp_path, rewarm_offs
     assert report["claims"]["measured"]["rewarm_final_loss"] == pytest.approx(
         {"no_warmup": 1.5, "warmup": 1.5 + rewarm_offset})
     assert any(line.startswith("CAUSE") for line in report["verdicts"]) is not shown
+    paired = [v for v in report["verdicts"] if "per parent (seed)" in v]
+    assert len(paired) == 1 and f"({int(rewarm_offset > 0)} of 1 lower" in paired[0]
 
 
 @pytest.mark.parametrize("spike, stable", [(1.0, True), (1.9, True), (2.5, False)])
