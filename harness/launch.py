@@ -201,29 +201,35 @@ def launch(runs: list[Run], results: str | Path, meta: dict, executor: str = "lo
         adopt_twins(runs, results, meta)
     if note := stale_note(runs, results, force, rerun_stale):
         print(note, file=sys.stderr)
-    todo = pending(runs, results, force, rerun_stale)
+    todo, waiting = pending(runs, results, force, rerun_stale), []
     if executor == "slurm":
         data_root = data_root or profile.data_root
         micro_batch = micro_batch or profile.micro_batch_size
         _check_split(todo, profile.nodes * max(profile.gpus_per_node, 1), micro_batch)
         queued = _queued([run_dir(results, r) for r in todo])
         todo = [r for r in todo if run_dir(results, r) not in queued]
-        # a child waits for its parent's final state: SLURM would run them side by side
-        waiting = [r for r in todo if (p := parent_run(r))
-                   and not has_final_state(run_dir(results, p))]
+        # a child waits for its parent's final state, also where the parent trains again
+        # (forced, or it lost the file): SLURM would run them side by side
+        again = {r.run_id for r in todo}
+        waiting = [r for r in todo if (p := parent_run(r)) and (
+            p.run_id in again or not has_final_state(run_dir(results, p)))]
         todo = [r for r in todo if r not in waiting]
-    for dataset in sorted({r.config.dataset for r in todo if hasattr(r.config, "dataset")}):
+    for dataset in sorted({r.config.dataset for r in todo + waiting
+                           if hasattr(r.config, "dataset")}):
         check_available(dataset, data_root)  # before any folder exists
     if executor == "slurm":
-        if todo:
-            logs = results / todo[0].sweep / todo[0].scale / ".submitit"
-            _submit_slurm(todo, results, meta, force, data_root, checkpoint_every, profile,
+        def submit(these):
+            logs = results / these[0].sweep / these[0].scale / ".submitit"
+            _submit_slurm(these, results, meta, force, data_root, checkpoint_every, profile,
                           logs, micro_batch)
+        if todo:
+            submit(todo)
         if wait:  # on everything of this sweep still queued, not only what we just submitted
             _wait_slurm([run_dir(results, r) for r in runs if r not in waiting])
-            if waiting:  # their parents are done now: submit them (and wait) in turn
-                return todo + launch(waiting, results, meta, executor, force, data_root,
-                                     checkpoint_every, profile, wait, micro_batch, rerun_stale)
+            if waiting:  # their parents have finished (_wait_slurm raises if not): now them
+                submit(waiting)
+                _wait_slurm([run_dir(results, r) for r in waiting])
+                todo = todo + waiting
         elif waiting:
             print(f"{len(waiting)} run(s) start from a parent run still training (init_from): "
                   "run this again once it has finished", file=sys.stderr)

@@ -212,6 +212,7 @@ def test_a_child_waits_for_its_parent_then_continues_it_under_ddp(write_sweep, t
     """init_from on SLURM: without --wait the parent is submitted and its child held back
     (said: SLURM would run them side by side); with --wait the child follows once the parent
     has kept its final state, and 2 DDP ranks continue it as one process does."""
+    from harness.launch import _queued
     from harness.warm_start import FINAL_STATE
 
     sweep, reference, two = _ddp_sweep(write_sweep, tmp_path, init_from={"steps": 8})
@@ -230,3 +231,12 @@ def test_a_child_waits_for_its_parent_then_continues_it_under_ddp(write_sweep, t
     got = pd.read_parquet(run_dir(results, child) / "metrics.parquet")["loss"]
     want = pd.read_parquet(run_dir(reference, child) / "metrics.parquet")["loss"]
     assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5)
+    # --force trains both again, the parent first: the child must not start from a parent
+    # folder being cleared for its own retraining
+    first = (run_dir(results, child) / "job.json").read_text()
+    folders = [run_dir(results, r) for r in (parent, child)]
+    assert _wait_for(lambda: not _queued(folders))  # SLURM's accounting has seen them end
+    assert main([*command, "--wait", "--force"]) == 0
+    assert (run_dir(results, child) / "job.json").read_text() != first
+    again = pd.read_parquet(run_dir(results, child) / "metrics.parquet")["loss"]
+    assert again.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5)
