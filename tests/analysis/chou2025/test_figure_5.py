@@ -69,15 +69,22 @@ def test_a_collapsing_gradient_norm_is_not_tamed(norm_runs, tmp_path):
     assert not claims["corrected_tames_grad_norm"]["shown"]
 
 
+def _shown_norms(norm_runs, tmp_path, loss_of):
+    """Chou Fig. 5's report on runs whose norm and ‖g‖ claims hold, with the train loss
+    `loss_of(cfg)(t)`: what the premises judge."""
+    def curves(cfg):
+        return {"hidden": falls(0.4 if cfg.optimizer == "adamw" else 0.05), "output": flat(),
+                "grad": rises(1.0 if cfg.optimizer == "adamw" else 0.1, 50),
+                "loss": loss_of(cfg)}
+    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
+    return chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+
+
 @pytest.mark.parametrize("loss, met", [(lambda t: 2.3 if t < 5 else 1.0, True),
                                        (lambda t: 2.3, False)])
 def test_the_norm_claims_need_a_model_that_learns(norm_runs, tmp_path, loss, met):
     """The premise line comes first: train loss at 20 % below 0.8× its start, for both."""
-    def curves(cfg):
-        return {"hidden": falls(0.4 if cfg.optimizer == "adamw" else 0.05), "output": flat(),
-                "grad": rises(1.0 if cfg.optimizer == "adamw" else 0.1, 50), "loss": loss}
-    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
-    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    report = _shown_norms(norm_runs, tmp_path, lambda cfg: loss)
     assert report["premises"] == {"learns_early": met, "trains_stably": True}
     assert report["verdicts"][0].startswith("PREMISE MET" if met else "PREMISE NOT MET")
     assert report["claims"]["corrected_keeps_weight_norm"]["shown"]  # judged all the same
@@ -87,13 +94,10 @@ def test_the_norm_claims_need_a_model_that_learns(norm_runs, tmp_path, loss, met
 def test_the_norm_claims_need_runs_that_train_stably(norm_runs, tmp_path, spike, stable):
     """AdamC's loss jumping to `spike`× its level mid-run (smoothed: a little less) fails the
     second premise line (≤ +25 %); its claims are still printed, under it."""
-    def curves(cfg):
-        def loss(t):
-            return 2.3 if t < 5 else spike if cfg.optimizer == "adamc" and 50 <= t < 70 else 1.0
-        return {"hidden": falls(0.4 if cfg.optimizer == "adamw" else 0.05), "output": flat(),
-                "grad": rises(1.0 if cfg.optimizer == "adamw" else 0.1, 50), "loss": loss}
-    path, results = norm_runs({"optimizer": ["adamw", "adamc"]}, curves)
-    report = chou_figure_5.draw(path, "smoke", results, tmp_path / "fig")
+    def loss_of(cfg):
+        jumps = cfg.optimizer == "adamc"
+        return lambda t: 2.3 if t < 5 else spike if jumps and 50 <= t < 70 else 1.0
+    report = _shown_norms(norm_runs, tmp_path, loss_of)
     assert report["premises"] == {"learns_early": True, "trains_stably": stable}
     assert report["verdicts"][1].startswith("PREMISE MET" if stable else "PREMISE NOT MET")
     spikes = report["claims"]["measured"]["worst_loss_spike"]
