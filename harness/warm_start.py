@@ -45,10 +45,10 @@ def parent_run(run: Run) -> Run | None:
 def with_parents(runs: list[Run]) -> list[Run]:
     """`runs` with every child's parent listed (once, marked to keep its final state) before
     the first run that needs it."""
-    parents = {p.run_id: p for p in map(parent_run, runs) if p is not None}
+    pairs = [(run, parent_run(run)) for run in runs]
+    parents = {p.run_id for _, p in pairs if p is not None}
     out, seen = [], set()
-    for run in runs:
-        parent = parent_run(run)
+    for run, parent in pairs:
         if parent is not None and parent.run_id not in seen:
             out.append(parent)
             seen.add(parent.run_id)
@@ -76,9 +76,9 @@ def with_moments(own: dict, parent: dict) -> dict:
     return {**own, "state": parent["state"]}
 
 
-def start_from_parent(cfg: RunConfig, out_dir: Path, model, optimizer, batches) -> Path:
-    """Load the parent's final state into a fresh child; returns the parent's folder. Raises
-    a clear error when the parent has not finished with its final state kept."""
+def start_from_parent(cfg: RunConfig, out_dir: Path, model, optimizer, batches) -> None:
+    """Load the parent's final state into a fresh child. Raises a clear error when the parent
+    has not finished with its final state kept."""
     from . import checkpoint  # torch: only where a run trains
 
     parent = parent_config(cfg)
@@ -94,4 +94,3 @@ def start_from_parent(cfg: RunConfig, out_dir: Path, model, optimizer, batches) 
         optimizer.load_state_dict(with_moments(optimizer.state_dict(), state["optimizer"]))
     if all(getattr(cfg, k) == getattr(parent, k) for k in STREAM_KEYS):
         batches.load_state_dict(state["batches"])
-    return folder
