@@ -24,7 +24,7 @@ REWARM = {"warmup_steps": [0, 10, 0, 10],
 
 
 def _sweep(ablation_sweep, warm_offset=0.02, rewarm_offset=0.02, spike=1.0,
-           loss=None, **extra):
+           loss=None, grid_extra=None, **extra):
     """Left final losses 1.6 + parabola / 4 (+ warm_offset with warmup); re-warmed runs 0.1 lower
     (+ rewarm_offset with warmup); a no-warmup re-warm's ‖g‖ is `spike`× for its first steps."""
     def loss_of(cfg):
@@ -36,8 +36,8 @@ def _sweep(ablation_sweep, warm_offset=0.02, rewarm_offset=0.02, spike=1.0,
         if cfg.init_from and not cfg.warmup_steps:
             return lambda t: spike if t < 10 else 1.0
         return 1.0
-    return ablation_sweep({"lr": LRS}, loss or loss_of, grad_norm=grad_norm, zip=REWARM,
-                          **extra)
+    return ablation_sweep({"lr": LRS, **(grid_extra or {})}, loss or loss_of,
+                          grad_norm=grad_norm, zip=REWARM, **extra)
 
 
 @pytest.mark.parametrize("warm_offset, shown", [(0.02, True), (-0.02, False), (0.0, False)])
@@ -58,8 +58,25 @@ def test_figure10_rewarming_without_warmup(ablation_sweep, tmp_path, rewarm_offs
     assert report["claims"]["measured"]["rewarm_final_loss"] == pytest.approx(
         {"no_warmup": 1.5, "warmup": 1.5 + rewarm_offset})
     assert any(line.startswith("CAUSE") for line in report["verdicts"]) is not shown
-    paired = [v for v in report["verdicts"] if "per parent (seed)" in v]
-    assert len(paired) == 1 and f"({int(rewarm_offset > 0)} of 1 lower" in paired[0]
+    assert not any("per parent" in v for v in report["verdicts"])  # one seed: unpaired
+
+
+@pytest.mark.parametrize("gaps, shown", [((0.02, 0.03, 0.025), True),  # seeds ±0.3 apart
+                                         ((0.02, -0.01, 0.03), False),  # mean within its std
+                                         ((-0.02, -0.03, -0.025), False)])
+def test_figure10_rewarming_judged_per_parent(ablation_sweep, tmp_path, gaps, shown):
+    """Children of one parent share its seed: the claim is the per-parent gap, so a seed
+    spread far above the gap does not hide a consistent one, and an inconsistent one fails."""
+    def loss_of(cfg):
+        base = 1.6 + 0.3 * cfg.seed + parabola()(cfg.lr) / 4 - 0.1 * bool(cfg.init_from)
+        return base + (gaps[cfg.seed] if cfg.init_from and cfg.warmup_steps else 0)
+    path, results = _sweep(ablation_sweep, loss=loss_of, grid_extra={"seed": [0, 1, 2]})
+    report = kosson_figure_10.draw(path, "smoke", results, tmp_path / "fig")
+    assert report["claims"]["rewarm_without_warmup_improves"]["shown"] is shown
+    judged = [v for v in report["verdicts"] if "per parent (3 seeds)" in v]
+    assert len(judged) == 1 and report["verdicts"][report["verdicts"].index(judged[0]) + 1] \
+        .startswith("measured") and "unpaired" in report["verdicts"][
+            report["verdicts"].index(judged[0]) + 1]
 
 
 @pytest.mark.parametrize("spike, stable", [(1.0, True), (1.9, True), (2.5, False)])
