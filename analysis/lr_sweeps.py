@@ -124,34 +124,60 @@ def learns_premise(compared: dict[str, list[dict]]) -> tuple[dict, list[str], di
     return {PREMISE: met}, lines, measured
 
 
-def seed_gap(runs_a: list[dict], runs_b: list[dict]) -> tuple[float, float | None]:
-    """(relative gap between the seed means of two groups' final held-out losses, a / b − 1;
-    the seed-to-seed std over both relative to their mean, None with one seed on a side)."""
+def per_seed_gaps(runs_a: list[dict], runs_b: list[dict]) -> list[float] | None:
+    """a / b − 1 of the final held-out loss seed by seed, where both groups hold the same ≥ 2
+    seeds once each (same seed: same data order and, one architecture, the same init); None
+    otherwise."""
+    def by_seed(runs):
+        seeds = [r.get("config", {}).get("seed") for r in runs]
+        if None in seeds or len(set(seeds)) != len(seeds):
+            return None
+        return {s: final_loss(r, "eval_loss") for s, r in zip(seeds, runs)}
+    a, b = by_seed(runs_a), by_seed(runs_b)
+    if a is None or b is None or set(a) != set(b) or len(a) < 2:
+        return None
+    with np.errstate(invalid="ignore"):
+        return [float(a[s] / b[s] - 1) for s in sorted(a)]
+
+
+def seed_gap(runs_a: list[dict], runs_b: list[dict]) -> tuple[float, float | None, bool]:
+    """(relative gap a / b − 1, its noise, paired). Paired where both groups ran the same
+    seeds (per_seed_gaps; since 2026-12-07, fixed before the runs judged with it): the mean
+    of the per-seed gaps and their std, so what a seed does to both groups cancels.
+    Otherwise the gap between the seed means and the seed-to-seed std over both relative to
+    their mean; None with one seed on a side."""
+    paired = per_seed_gaps(runs_a, runs_b)
+    if paired is not None:
+        return float(np.mean(paired)), float(np.std(paired, ddof=1)), True
     a, b = ([final_loss(r, "eval_loss") for r in runs] for runs in (runs_a, runs_b))
     with np.errstate(invalid="ignore"):  # diverged seeds (inf): the gap or spread is NaN
         gap = float(np.mean(a) / np.mean(b) - 1)
         if min(len(a), len(b)) < 2:
-            return gap, None
-        return gap, float(np.mean([np.std(a, ddof=1), np.std(b, ddof=1)]) / np.mean(a + b))
+            return gap, None, False
+        return gap, float(np.mean([np.std(a, ddof=1), np.std(b, ddof=1)]) / np.mean(a + b)), \
+            False
 
 
 def beyond_noise(runs_a: list[dict], runs_b: list[dict]) -> bool:
-    """Whether two groups' gap exceeds their seed-to-seed spread ("judge on mean ± std"); a
-    gap with one seed on a side has no spread to set it beside and stands as it is."""
-    gap, spread = seed_gap(runs_a, runs_b)
-    return spread is None or abs(gap) > spread
+    """Whether a is below b by more than the noise seed_gap sets beside it ("judge on mean ±
+    std"); a gap with one seed on a side has no spread to set it beside and stands as it
+    is."""
+    gap, spread, _ = seed_gap(runs_a, runs_b)
+    return spread is None or (gap < 0 and -gap > spread)
 
 
 def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict]) -> str:
-    """A comparison set beside chance: `name`'s relative gap between the seed means of two
-    best runs, and the seed-to-seed std of the final held-out loss over both (relative to
-    their mean), or that one seed leaves it unmeasured."""
-    gap, spread = seed_gap(runs_a, runs_b)
+    """A comparison set beside chance: `name`'s relative gap (seed_gap) and its noise, or that
+    one seed leaves it unmeasured."""
+    gap, spread, paired = seed_gap(runs_a, runs_b)
     if spread is None:
         return f"{name}: gap {gap:+.2%} with one seed, so the seed-to-seed spread is unmeasured"
     within = "within" if not abs(gap) > spread else "beyond"
-    return (f"{name}: gap {gap:+.2%}, seed-to-seed std {spread:.2%} "
-            f"({min(len(runs_a), len(runs_b))} seeds): {within} seed noise")
+    n = min(len(runs_a), len(runs_b))
+    if paired:
+        return (f"{name}: per-seed gap mean {gap:+.2%}, std {spread:.2%} ({n} seeds, "
+                f"paired): {within} seed noise")
+    return f"{name}: gap {gap:+.2%}, seed-to-seed std {spread:.2%} ({n} seeds): {within} seed noise"
 
 
 def best_beats(best, compared: dict[str, list[dict]],
@@ -170,7 +196,7 @@ def best_beats(best, compared: dict[str, list[dict]],
         gap = gap_against_seeds(f"{winner} vs {loser}", compared[winner], compared[loser])
         if not won:
             lines.append(style.cause(gap))
-        elif seed_gap(compared[winner], compared[loser])[1] is not None:
+        elif seed_gap(compared[winner], compared[loser])[1] is not None:  # ≥ 2 seeds
             lines.append(f"{'measured':9}  {gap}")
     return shown, lines
 

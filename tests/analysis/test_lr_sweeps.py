@@ -47,3 +47,27 @@ def test_a_lead_within_seed_noise_is_no_win():
             assert lines[1].startswith("CAUSE") and "within seed noise" in lines[1]
         if name == "clean":
             assert lines[1].startswith("measured") and "beyond seed noise" in lines[1]
+
+
+def _seeded(*losses):
+    return [{**run, "config": {"seed": seed}} for seed, run in enumerate(_runs(*losses))]
+
+
+def test_groups_that_ran_the_same_seeds_are_judged_seed_by_seed():
+    """Same seeds in both groups: the per-seed gaps' mean against their std, so a seed
+    spread far above a consistent gap does not hide it, and an inconsistent one still fails;
+    other seeds, or a seed twice, fall back to the seed means."""
+    consistent = (_seeded(1.98, 2.18, 2.38), _seeded(2.0, 2.2, 2.4))  # ≈ −0.9 %, seeds ±10 %
+    shown, lines = best_beats({"A": 2.18, "B": 2.2}, dict(zip("AB", consistent)),
+                              {"a_beats_b": ("A", "B")})
+    assert shown["a_beats_b"] and lines[1].startswith("measured") and "paired" in lines[1]
+    assert "per-seed gap mean -0.91%" in lines[1]
+    mixed = (_seeded(1.98, 2.22, 2.37), _seeded(2.0, 2.2, 2.4))  # −1 %, +0.9 %, −1.25 %
+    shown, lines = best_beats({"A": 2.19, "B": 2.2}, dict(zip("AB", mixed)),
+                              {"a_beats_b": ("A", "B")})
+    assert not shown["a_beats_b"] and lines[1].startswith("CAUSE") and "paired" in lines[1]
+    other_seeds = [{**r, "config": {"seed": r["config"]["seed"] + 3}} for r in consistent[1]]
+    unpaired = gap_against_seeds("x", consistent[0], other_seeds)
+    assert "paired" not in unpaired and "within seed noise" in unpaired
+    twice = [{**r, "config": {"seed": 0}} for r in consistent[0]]
+    assert "paired" not in gap_against_seeds("x", twice, consistent[1])
