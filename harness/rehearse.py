@@ -51,15 +51,20 @@ def workloads() -> dict[str, tuple[str, RunConfig, dict]]:
             family = {"resnet": f"resnet{c.depth}", "vit": f"vit-{c.vit_norm}",
                       "gpt": f"gpt-{c.gpt_variant}-{c.precision}",
                       "ngpt": f"ngpt-{c.precision}"}[c.model]
-            if f"{family}-{c.dataset}" not in seen:
-                seen.add(f"{family}-{c.dataset}")
-                found[f"{sweep['paper']}-{family}-{c.dataset}"] = (path, c, sweep)
+            # A run that starts from another's final state is a workload of its own: the
+            # pair (parent, then child) goes through SLURM as two jobs.
+            key = f"{family}-{c.dataset}" + ("-init_from" if c.init_from else "")
+            if key not in seen:
+                seen.add(key)
+                found[f"{sweep['paper']}-{key}"] = (path, c, sweep)
     return found
 
 
 def rehearsal_config(cfg: RunConfig) -> dict:
     cut = {**CUT, **({"eval_tokens": 4096, "eval_batches": 50} if cfg.dataset.startswith(
         "fineweb") else {"eval_batches": 1})}
+    if cfg.init_from:  # the parent is cut as its child is, and keeps what else it changes
+        cut["init_from"] = {**cfg.init_from, "steps": CUT["steps"]}
     return {**cfg.model_dump(mode="json", exclude_defaults=True), **cut}
 
 
@@ -135,6 +140,49 @@ def rehearse_one(name: str, cfg: RunConfig, data_root: Path, results: Path,
             "ok": all(checks.values()), "failed": [k for k, v in checks.items() if not v]}
 
 
+def rehearse_pair(name: str, cfg: RunConfig, data_root: Path, results: Path,
+                  profile: Path) -> dict:
+    """A child run and the parent it starts from (`init_from`), each as 2 DDP ranks: the
+    parent keeps its final state, the child is submitted once the parent is done (`--wait`)
+    and loads it. No requeue here: the other workloads rehearse it on the same models."""
+    from .cli import main as harness
+    from .models import count_parameters
+    from .warm_start import FINAL_STATE, parent_run
+
+    sweep_file = results / f"{name}.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": f"rehearse-{name}", "paper": "rehearsal",
+                                          "scales": {"paper": rehearsal_config(cfg)}}))
+    parent, child = expand(sweep_file, "paper")
+    assert parent_run(child).run_id == parent.run_id, "expand lists the parent first"
+    folders = [results / r.sweep / "paper" / r.run_id for r in (parent, child)]
+    started = time.time()
+    code = harness(["run", str(sweep_file), "--scale", "paper", "--results", str(results),
+                    "--cluster", str(profile), "--data-root", str(data_root), "--force",
+                    "--wait"])
+    if code:
+        raise RuntimeError(f"{name}: harness run exited {code}")
+    done = [read_done(f) if (f / DONE).exists() else {} for f in folders]
+    import pandas as pd
+
+    metrics = pd.read_parquet(folders[1] / METRICS)
+    train_rows = metrics[metrics["eval_loss"].isna()].iloc[1:]
+    final = folders[0] / FINAL_STATE
+    checks = {"parent and child world size 2": all(d.get("world_size") == 2 for d in done),
+              "parent kept its final state": final.is_file(),
+              "child evaluated": bool(metrics["eval_loss"].notna().iloc[-1]),
+              "child started after its parent finished": all(done) and  # DONE's mtime
+              (folders[1] / DONE).stat().st_mtime - done[1]["seconds"]
+              >= (folders[0] / DONE).stat().st_mtime}
+    return {"workload": name, "model": f"{cfg.model} {cfg.depth}×{cfg.width}",
+            "params": count_parameters(cfg),
+            "s_per_step": float(CUT["batch_size"] / train_rows["samples_per_s"].median()),
+            "peak_rss_gb": [r / 1024 for r in done[1].get("peak_rss_mb", [])],
+            "checkpoint_gb": final.stat().st_size / 1024**3 if final.is_file() else 0.0,
+            "data_wait": float(train_rows["data_wait_fraction"].median()),
+            "wall_s": time.time() - started, "resumed_from": "the parent's end",
+            "ok": all(checks.values()), "failed": [k for k, v in checks.items() if not v]}
+
+
 def table(rows: list[dict]) -> str:
     """docs/paper_scale.md: one row per workload."""
     lines = ["# Paper scale, rehearsed", "",
@@ -142,7 +190,9 @@ def table(rows: list[dict]) -> str:
              "workload at the paper's model size, optimizer, schedule and recipe, on generated "
              "data in the paper's format, through the local SLURM (`slurm/local/up.sh`) as 2 "
              "tasks joined by DDP (gloo, 1 CPU each), global batch 4 in micro-batches of 1, "
-             f"{CUT['steps']} steps, requeued once mid-run, evaluated at the end. Times are "
+             f"{CUT['steps']} steps, requeued once mid-run, evaluated at the end (a run "
+             "that starts from another's final state: the parent, then the child from it, "
+             "each cut so, not requeued). Times are "
              "2-core CPU times: they show the path works, not how fast a GPU runs it.", "",
              "| workload | sweep | model | parameters (paper) | s/step | peak RSS per rank | "
              "checkpoint | data wait | resumed at | result |", "|" + "---|" * 10]
@@ -159,8 +209,12 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {r['workload']} | {r['sweep']} | {r['model']} | "
                      f"{r['params'] / 1e6:.1f}M{ratio} | {r['s_per_step']:.1f} | {rss} | "
                      f"{r['checkpoint_gb']:.2f} GB | {r['data_wait']:.0%} | "
-                     f"step {r['resumed_from']} | {verdict} |")
+                     f"{_resumed(r['resumed_from'])} | {verdict} |")
     return "\n".join(lines) + "\n"
+
+
+def _resumed(at) -> str:
+    return f"step {at}" if isinstance(at, int) else str(at)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,10 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, (sweep_path, cfg, sweep) in chosen.items():
         print(f"rehearsing {name} (from {sweep_path}) ...", flush=True)
         try:
-            row = rehearse_one(name, cfg, data_root, results, profile)
+            rehearse = rehearse_pair if cfg.init_from else rehearse_one
+            row = rehearse(name, cfg, data_root, results, profile)
         except (RuntimeError, TimeoutError) as e:
             row = {"workload": name, "ok": False, "failed": [str(e)]}
-        row.update(sweep=sweep_path, paper_params=(sweep.get("paper_params")))
+        row.update(sweep=sweep_path, paper_params=sweep.get(
+            "paper_params_init_from" if cfg.init_from else "paper_params"))
         rows.append(row)
         print(json.dumps(row), flush=True)
     text = table(rows)

@@ -230,7 +230,7 @@ RUN_KEYS = tuple(RunConfig.model_fields)
 META_KEYS = ("name", "paper", "figure", "description", "notes", "grid", "zip", "scales", "kind",
              "table", "paper_table",  # layout and paper values for `harness table`
              "data_repeat",  # "allow": runs may read their data more than once (data check)
-             "paper_params")  # the paper's parameter count (tests/test_paper_models.py)
+             "paper_params", "paper_params_init_from")  # the paper's parameter count(s)
 
 
 def config_class(sweep: dict) -> type[BaseModel]:

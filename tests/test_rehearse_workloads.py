@@ -22,3 +22,26 @@ def test_every_paper_has_a_workload_and_kosson_rehearses_md(monkeypatch):
     # nGPT (Fig. 15) is an architecture of its own: rehearsed as proposed, at its paper size
     assert [(c.model, c.optimizer, c.width) for c in kosson if c.model == "ngpt"] == [
         ("ngpt", "adamw", 832)]
+
+
+def test_a_run_that_starts_from_another_is_rehearsed_as_a_pair_both_cut(monkeypatch, tmp_path):
+    """Kosson Fig. 10's re-warming child (init_from) is a workload of its own; cut for the
+    rehearsal, it still expands to its parent (also cut to 4 steps) and then itself."""
+    import yaml
+
+    from harness.rehearse import CUT, rehearsal_config
+    from harness.sweep import expand
+
+    monkeypatch.chdir(REPO)
+    found = workloads()
+    pairs = {n: cfg for n, (_, cfg, _) in found.items() if cfg.init_from}
+    assert list(pairs) == ["kosson2026-gpt-llama-bf16-fineweb_edu-init_from"]
+    (cfg,) = pairs.values()
+    sweep = tmp_path / "pair.yaml"
+    sweep.write_text(yaml.safe_dump({"name": "pair", "paper": "rehearsal",
+                                     "scales": {"paper": rehearsal_config(cfg)}}))
+    parent, child = expand(sweep, "paper")
+    assert parent.keep_final and not child.keep_final
+    assert parent.config.steps == child.config.steps == CUT["steps"]
+    assert (parent.config.warmup_steps, child.config.warmup_steps) == (0, CUT["warmup_steps"])
+    assert (parent.config.depth, parent.config.width) == (cfg.depth, cfg.width) == (10, 768)
