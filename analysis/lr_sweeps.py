@@ -140,13 +140,14 @@ def per_seed_gaps(runs_a: list[dict], runs_b: list[dict]) -> list[float] | None:
         return [float(a[s] / b[s] - 1) for s in sorted(a)]
 
 
-def seed_gap(runs_a: list[dict], runs_b: list[dict]) -> tuple[float, float | None, bool]:
+def seed_gap(runs_a: list[dict], runs_b: list[dict],
+             pair: bool = True) -> tuple[float, float | None, bool]:
     """(relative gap a / b − 1, its noise, paired). Paired where both groups ran the same
     seeds (per_seed_gaps; since 2026-12-07, fixed before the runs judged with it): the mean
     of the per-seed gaps and their std, so what a seed does to both groups cancels.
     Otherwise the gap between the seed means and the seed-to-seed std over both relative to
-    their mean; None with one seed on a side."""
-    paired = per_seed_gaps(runs_a, runs_b)
+    their mean; None with one seed on a side. `pair=False`: the latter always."""
+    paired = per_seed_gaps(runs_a, runs_b) if pair else None
     if paired is not None:
         return float(np.mean(paired)), float(np.std(paired, ddof=1)), True
     a, b = ([final_loss(r, "eval_loss") for r in runs] for runs in (runs_a, runs_b))
@@ -166,10 +167,11 @@ def beyond_noise(runs_a: list[dict], runs_b: list[dict]) -> bool:
     return spread is None or (gap < 0 and -gap > spread)
 
 
-def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict]) -> str:
+def gap_against_seeds(name: str, runs_a: list[dict], runs_b: list[dict],
+                      pair: bool = True) -> str:
     """A comparison set beside chance: `name`'s relative gap (seed_gap) and its noise, or that
     one seed leaves it unmeasured."""
-    gap, spread, paired = seed_gap(runs_a, runs_b)
+    gap, spread, paired = seed_gap(runs_a, runs_b, pair)
     if spread is None:
         return f"{name}: gap {gap:+.2%} with one seed, so the seed-to-seed spread is unmeasured"
     within = "within" if not abs(gap) > spread else "beyond"

@@ -16,9 +16,11 @@ and its Parquet written. The table goes to stdout and docs/paper_scale.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,7 +36,9 @@ PROFILE = {"partition": "debug", "nodes": 1, "gpus_per_node": 2, "cpus_per_task"
            "micro_batch_size": 1}
 CUT = {"steps": 4, "epochs": None, "batch_size": 4, "warmup_steps": 1, "warmup_epochs": None,
        "log_every": 1, "eval_every": None}
+LENGTHS = ("steps", "epochs", "warmup_epochs", "eval_every")  # an init_from parent's, cut too
 DOC = Path("docs/paper_scale.md")
+PAIR_TIMEOUT = 2400  # s: both jobs of a pair together (366 s at 148M beside two trainings)
 PREEMPT_AT = 2  # the step after which each run is warned of its time limit and requeued
 
 
@@ -63,8 +67,8 @@ def workloads() -> dict[str, tuple[str, RunConfig, dict]]:
 def rehearsal_config(cfg: RunConfig) -> dict:
     cut = {**CUT, **({"eval_tokens": 4096, "eval_batches": 50} if cfg.dataset.startswith(
         "fineweb") else {"eval_batches": 1})}
-    if cfg.init_from:  # the parent is cut as its child is, and keeps what else it changes
-        cut["init_from"] = {**cfg.init_from, "steps": CUT["steps"]}
+    if cfg.init_from:  # the parent's length is cut as its child's; what else it changes stays
+        cut["init_from"] = {k: CUT[k] if k in LENGTHS else v for k, v in cfg.init_from.items()}
     return {**cfg.model_dump(mode="json", exclude_defaults=True), **cut}
 
 
@@ -74,6 +78,20 @@ def _wait(predicate, timeout: float, what: str) -> None:
         if time.time() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(1)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: int, what: str):
+    """TimeoutError in this (main) thread after `seconds`: a job stuck pending must not hang."""
+    def expire(*_):
+        raise TimeoutError(f"timed out after {seconds} s waiting for {what}")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _squeue_state(job: str) -> str:
@@ -153,12 +171,14 @@ def rehearse_pair(name: str, cfg: RunConfig, data_root: Path, results: Path,
     sweep_file.write_text(yaml.safe_dump({"name": f"rehearse-{name}", "paper": "rehearsal",
                                           "scales": {"paper": rehearsal_config(cfg)}}))
     parent, child = expand(sweep_file, "paper")
-    assert parent_run(child).run_id == parent.run_id, "expand lists the parent first"
+    if parent_run(child).run_id != parent.run_id:
+        raise RuntimeError(f"{name}: expand did not list the child's parent first")
     folders = [results / r.sweep / "paper" / r.run_id for r in (parent, child)]
     started = time.time()
-    code = harness(["run", str(sweep_file), "--scale", "paper", "--results", str(results),
-                    "--cluster", str(profile), "--data-root", str(data_root), "--force",
-                    "--wait"])
+    with _deadline(PAIR_TIMEOUT, f"{name} (parent and child)"):  # --wait alone never ends
+        code = harness(["run", str(sweep_file), "--scale", "paper", "--results", str(results),
+                        "--cluster", str(profile), "--data-root", str(data_root), "--force",
+                        "--wait"])
     if code:
         raise RuntimeError(f"{name}: harness run exited {code}")
     done = [read_done(f) if (f / DONE).exists() else {} for f in folders]
@@ -246,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rehearse = rehearse_pair if cfg.init_from else rehearse_one
             row = rehearse(name, cfg, data_root, results, profile)
-        except (RuntimeError, TimeoutError) as e:
+        except (RuntimeError, TimeoutError, OSError, ValueError) as e:  # a FAIL row, go on
             row = {"workload": name, "ok": False, "failed": [str(e)]}
         row.update(sweep=sweep_path, paper_params=sweep.get(
             "paper_params_init_from" if cfg.init_from else "paper_params"))

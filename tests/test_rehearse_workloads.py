@@ -35,8 +35,7 @@ def test_a_run_that_starts_from_another_is_rehearsed_as_a_pair_both_cut(monkeypa
     monkeypatch.chdir(REPO)
     found = workloads()
     pairs = {n: cfg for n, (_, cfg, _) in found.items() if cfg.init_from}
-    assert list(pairs) == ["kosson2026-gpt-llama-bf16-fineweb_edu-init_from"]
-    (cfg,) = pairs.values()
+    cfg = pairs["kosson2026-gpt-llama-bf16-fineweb_edu-init_from"]
     sweep = tmp_path / "pair.yaml"
     sweep.write_text(yaml.safe_dump({"name": "pair", "paper": "rehearsal",
                                      "scales": {"paper": rehearsal_config(cfg)}}))
@@ -45,3 +44,20 @@ def test_a_run_that_starts_from_another_is_rehearsed_as_a_pair_both_cut(monkeypa
     assert parent.config.steps == child.config.steps == CUT["steps"]
     assert (parent.config.warmup_steps, child.config.warmup_steps) == (0, CUT["warmup_steps"])
     assert (parent.config.depth, parent.config.width) == (cfg.depth, cfg.width) == (10, 768)
+
+
+def test_a_pair_stuck_in_slurm_times_out_instead_of_hanging():
+    """`harness run --wait` polls SLURM with no end of its own: the pair runs under a
+    deadline, which raises in the waiting (main) thread and is then disarmed."""
+    import time
+
+    import pytest
+
+    from harness.rehearse import _deadline
+
+    with pytest.raises(TimeoutError, match="waiting for the pair"):
+        with _deadline(1, "the pair"):
+            time.sleep(3)
+    with _deadline(1, "nothing"):
+        pass
+    time.sleep(1.5)  # disarmed: no alarm fires after the block

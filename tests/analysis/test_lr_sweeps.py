@@ -71,3 +71,10 @@ def test_groups_that_ran_the_same_seeds_are_judged_seed_by_seed():
     assert "paired" not in unpaired and "within seed noise" in unpaired
     twice = [{**r, "config": {"seed": 0}} for r in consistent[0]]
     assert "paired" not in gap_against_seeds("x", twice, consistent[1])
+
+
+def test_a_gap_beyond_the_noise_the_wrong_way_is_no_win():
+    """`best` puts A ahead, but seed by seed A is consistently behind: no win."""
+    a, b = _seeded(2.10, 2.11, 2.12), _seeded(2.0, 2.0, 2.0)
+    shown, _ = best_beats({"A": 1.9, "B": 2.0}, {"A": a, "B": b}, {"a_beats_b": ("A", "B")})
+    assert not shown["a_beats_b"]  # `best` says ahead; the runs say +5 ± 0.5 % behind

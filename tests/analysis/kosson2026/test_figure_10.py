@@ -74,9 +74,9 @@ def test_figure10_rewarming_judged_per_parent(ablation_sweep, tmp_path, gaps, sh
     report = kosson_figure_10.draw(path, "smoke", results, tmp_path / "fig")
     assert report["claims"]["rewarm_without_warmup_improves"]["shown"] is shown
     judged = [v for v in report["verdicts"] if "per parent (3 seeds)" in v]
-    assert len(judged) == 1 and report["verdicts"][report["verdicts"].index(judged[0]) + 1] \
-        .startswith("measured") and "unpaired" in report["verdicts"][
-            report["verdicts"].index(judged[0]) + 1]
+    beside = report["verdicts"][report["verdicts"].index(judged[0]) + 1]
+    assert len(judged) == 1 and beside.startswith("measured")
+    assert "unpaired: gap" in beside and "paired)" not in beside  # the seed means' gap
 
 
 @pytest.mark.parametrize("spike, stable", [(1.0, True), (1.9, True), (2.5, False)])
