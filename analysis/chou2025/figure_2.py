@@ -72,6 +72,15 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
                                              f" (≤ {GAMMA_EFF_FACTOR})",
         "gamma_eff_transfers_better_than_gamma": f"best γ spans {spread['lr']:.2f}×, best γ_eff "
                                                  f"{spread['lr_eff']:.2f}× (less)"})
+    edge = []
+    for a, lr, acc in zip(by_alpha["alpha"], by_alpha["lr"], by_alpha["acc"]):
+        own = table[table.alpha == a]
+        if lr in (own["lr"].min(), own["lr"].max()):
+            lead = 100 * (acc - own[own.lr != lr]["acc"].max())
+            edge.append(f"α {a:g} (γ {lr:g}, {lead:+.1f} points over its next best)")
+    if edge and not all(shown.values()):  # an optimum the grid does not bracket is no optimum
+        verdicts.append(style.cause("best γ on its grid's edge for " + ", ".join(edge)
+                                    + ": the optimum may lie beyond it; extend the grid"))
     fig.suptitle(style.title(PAPER, "2", scale, "momentum moves the optimal lr, not γ_eff"),
                  fontsize=10)
     measured = {"spread": spread, "best": best.to_dict("records"), **numbers}

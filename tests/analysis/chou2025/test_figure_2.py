@@ -65,3 +65,18 @@ def test_figure2_premises(fake_sweep, tmp_path, failing):
                                                   "lr": [0.005, 0.01, 0.02, 0.04]}}, how)
     entry = premise_entry(chou_figure_2, path, results, tmp_path, {failing})
     assert all(entry["claims"].values())
+
+
+def test_a_failed_claim_names_an_optimum_on_the_grids_edge(fake_sweep, tmp_path):
+    """Peaked at γ = 0.01 for every α (γ_eff does not transfer), on a grid whose top is 0.01:
+    the CAUSE line names each α whose best γ is its grid's edge and its lead there; peaked
+    inside the grid, no such line."""
+    for top, edge in ((0.01, True), (0.02, False)):
+        path, results = fake_sweep({**SWEEP, "name": f"edge{top}", "grid": {
+            "momentum": [0.9, 0.5], "lr": [0.0025, 0.005, top]}}, runs(lambda alpha: 0.01))
+        report = chou_figure_2.draw(path, "smoke", results, tmp_path / f"fig{top}")
+        assert not report["claims"]["gamma_eff_transfers_better_than_gamma"]["shown"]
+        causes = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+        assert bool(causes) is edge
+        if edge:
+            assert "α 0.1 (γ 0.01, +5.0 points" in causes[0] and "α 0.5 (γ 0.01" in causes[0]
