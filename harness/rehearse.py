@@ -103,11 +103,8 @@ def rehearse_one(name: str, cfg: RunConfig, data_root: Path, results: Path,
                  profile: Path) -> dict:
     """Submit, requeue once mid-run, wait, and measure one workload."""
     from .cli import main as harness
-    from .models import count_parameters
 
-    sweep_file = results / f"{name}.yaml"
-    sweep_file.write_text(yaml.safe_dump({"name": f"rehearse-{name}", "paper": "rehearsal",
-                                          "scales": {"paper": rehearsal_config(cfg)}}))
+    sweep_file = _rehearsal_sweep(name, cfg, results)
     (run,) = expand(sweep_file, "paper")
     folder = results / run.sweep / "paper" / run.run_id
     started = time.time()
@@ -140,21 +137,42 @@ def rehearse_one(name: str, cfg: RunConfig, data_root: Path, results: Path,
         raise RuntimeError(f"{name}: job {job} ended without DONE (logs in "
                            f"{results / run.sweep / 'paper' / '.submitit'})")
     done = read_done(folder)
-    import pandas as pd
-
-    metrics = pd.read_parquet(folder / METRICS)
-    train_rows = metrics[metrics["eval_loss"].isna()].iloc[1:]  # not warm-up, not eval
-    seconds_per_step = float(CUT["batch_size"] / train_rows["samples_per_s"].median())
+    metrics = _metrics(folder)
     checks = {"world size 2": done["world_size"] == 2,
               "resumed after requeue": done["resumed_from"] == PREEMPT_AT,
               "evaluated": metrics["eval_loss"].notna().iloc[-1],
               "all steps logged": len(metrics) == CUT["steps"]}
+    return _row(name, cfg, metrics, done, checks, started, resumed_from=done["resumed_from"],
+                checkpoint_gb=(done.get("checkpoint_bytes") or 0) / 1024**3)
+
+
+def _rehearsal_sweep(name: str, cfg: RunConfig, results: Path) -> Path:
+    """The one-scale sweep file of a workload's cut run (rehearsal_config)."""
+    sweep_file = results / f"{name}.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": f"rehearse-{name}", "paper": "rehearsal",
+                                          "scales": {"paper": rehearsal_config(cfg)}}))
+    return sweep_file
+
+
+def _metrics(folder: Path):
+    import pandas as pd
+
+    return pd.read_parquet(folder / METRICS)
+
+
+def _row(name: str, cfg: RunConfig, metrics, done: dict, checks: dict, started: float,
+         resumed_from, checkpoint_gb: float) -> dict:
+    """A workload's row of the table: what was measured and which checks failed."""
+    from .models import count_parameters
+
+    train_rows = metrics[metrics["eval_loss"].isna()].iloc[1:]  # not warm-up, not eval
     return {"workload": name, "model": f"{cfg.model} {cfg.depth}×{cfg.width}",
-            "params": count_parameters(cfg), "s_per_step": seconds_per_step,
+            "params": count_parameters(cfg),
+            "s_per_step": float(CUT["batch_size"] / train_rows["samples_per_s"].median()),
             "peak_rss_gb": [r / 1024 for r in done.get("peak_rss_mb", [])],
-            "checkpoint_gb": (done.get("checkpoint_bytes") or 0) / 1024**3,
+            "checkpoint_gb": checkpoint_gb,
             "data_wait": float(train_rows["data_wait_fraction"].median()),
-            "wall_s": time.time() - started, "resumed_from": done["resumed_from"],
+            "wall_s": time.time() - started, "resumed_from": resumed_from,
             "ok": all(checks.values()), "failed": [k for k, v in checks.items() if not v]}
 
 
@@ -164,12 +182,9 @@ def rehearse_pair(name: str, cfg: RunConfig, data_root: Path, results: Path,
     parent keeps its final state, the child is submitted once the parent is done (`--wait`)
     and loads it. No requeue here: the other workloads rehearse it on the same models."""
     from .cli import main as harness
-    from .models import count_parameters
     from .warm_start import FINAL_STATE, parent_run
 
-    sweep_file = results / f"{name}.yaml"
-    sweep_file.write_text(yaml.safe_dump({"name": f"rehearse-{name}", "paper": "rehearsal",
-                                          "scales": {"paper": rehearsal_config(cfg)}}))
+    sweep_file = _rehearsal_sweep(name, cfg, results)
     parent, child = expand(sweep_file, "paper")
     if parent_run(child).run_id != parent.run_id:
         raise RuntimeError(f"{name}: expand did not list the child's parent first")
@@ -182,10 +197,7 @@ def rehearse_pair(name: str, cfg: RunConfig, data_root: Path, results: Path,
     if code:
         raise RuntimeError(f"{name}: harness run exited {code}")
     done = [read_done(f) if (f / DONE).exists() else {} for f in folders]
-    import pandas as pd
-
-    metrics = pd.read_parquet(folders[1] / METRICS)
-    train_rows = metrics[metrics["eval_loss"].isna()].iloc[1:]
+    metrics = _metrics(folders[1])
     final = folders[0] / FINAL_STATE
     checks = {"parent and child world size 2": all(d.get("world_size") == 2 for d in done),
               "parent kept its final state": final.is_file(),
@@ -193,14 +205,8 @@ def rehearse_pair(name: str, cfg: RunConfig, data_root: Path, results: Path,
               "child started after its parent finished": all(done) and  # DONE's mtime
               (folders[1] / DONE).stat().st_mtime - done[1]["seconds"]
               >= (folders[0] / DONE).stat().st_mtime}
-    return {"workload": name, "model": f"{cfg.model} {cfg.depth}×{cfg.width}",
-            "params": count_parameters(cfg),
-            "s_per_step": float(CUT["batch_size"] / train_rows["samples_per_s"].median()),
-            "peak_rss_gb": [r / 1024 for r in done[1].get("peak_rss_mb", [])],
-            "checkpoint_gb": final.stat().st_size / 1024**3 if final.is_file() else 0.0,
-            "data_wait": float(train_rows["data_wait_fraction"].median()),
-            "wall_s": time.time() - started, "resumed_from": "the parent's end",
-            "ok": all(checks.values()), "failed": [k for k, v in checks.items() if not v]}
+    return _row(name, cfg, metrics, done[1], checks, started, resumed_from="the parent's end",
+                checkpoint_gb=final.stat().st_size / 1024**3 if final.is_file() else 0.0)
 
 
 def table(rows: list[dict]) -> str:
