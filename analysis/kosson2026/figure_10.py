@@ -14,7 +14,13 @@ import pandas as pd
 from analysis import style
 from analysis.ablations import ablation_figure
 from analysis.equilibrium import norms_over_time
-from analysis.lr_sweeps import beyond_noise, gap_against_seeds, learns_premise
+from analysis.lr_sweeps import (
+    beyond_noise,
+    gap_against_seeds,
+    learns_premise,
+    per_seed_gaps,
+    seed_gap,
+)
 from analysis.seeds import final_loss, seed_mean
 from analysis.style import all_finite
 from harness.sweep import RUN_KEYS, RunConfig, run_id
@@ -59,15 +65,6 @@ def _curves(runs: list[dict], parents: dict[str, dict]) -> tuple[pd.Series, pd.S
     return seed_mean(loss).iloc[:, 0], seed_mean(grad).iloc[:, 0]
 
 
-def _paired_gaps(groups: dict[str, list[dict]]) -> list[float]:
-    """Per parent with a child in both groups: no warmup's final held-out loss over warmup's,
-    minus 1."""
-    ends = {g: {_parent_id(r["config"]): final_loss(r, "eval_loss") for r in runs}
-            for g, runs in groups.items()}
-    both = sorted(set(ends["no warmup"]) & set(ends["warmup"]))
-    return [ends["no warmup"][p] / ends["warmup"][p] - 1 for p in both]
-
-
 def _grad_ratio(run: dict, parents: dict[str, dict]) -> float:
     """A re-warming run's largest ‖g‖ over its parent's largest once settled."""
     parent = norms_over_time(parents[_parent_id(run["config"])]["layers"])["grad_norm"]
@@ -80,11 +77,10 @@ def rewarm_panels(axes, runs: list[dict], best) -> tuple[dict, list[str], dict, 
     no-warmup optimum (`best`), seeds averaged; their premise (the parents learned) and claims
     (no warmup ends lower beyond seed noise; ‖g‖ stays within STABLE_FACTOR).
 
-    Two children of one parent share its seed, so where ≥ 2 parents have both, the claim is
-    judged on their per-parent gaps (a child without its sibling is left out): their mean
-    below 0 by more than their std. Fixed on
-    2026-12-07 before seeds 6–11 ran; seeds 0–5, judged unpaired, gave −0.53 % within a
-    0.77 % spread, the per-parent gaps −0.32 % to −0.84 %."""
+    Two children of one parent share its seed, so where both groups ran the same ≥ 2 seeds
+    the claim is judged seed by seed (lr_sweeps.seed_gap): the per-parent gaps' mean below 0
+    by more than their std. Fixed on 2026-12-07 before seeds 6–11 ran; seeds 0–5, judged
+    unpaired, gave −0.53 % within a 0.77 % spread, the per-parent gaps −0.32 % to −0.84 %."""
     children = [r for r in runs if _rewarm(r["config"])]
     if children and 0 in best:  # one lr's runs: that nearest the no-warmup optimum (seeds)
         lr = min({r["config"]["lr"] for r in children}, key=lambda v: abs(np.log(v / best[0])))
@@ -120,14 +116,14 @@ def rewarm_panels(axes, runs: list[dict], best) -> tuple[dict, list[str], dict, 
 
     ends = {g: [final_loss(r, "eval_loss") for r in runs] for g, runs in groups.items()}
     none, warm = (float(np.mean(ends[g])) for g in ("no warmup", "warmup"))
-    paired = _paired_gaps(groups)
-    if len(paired) >= 2:  # both children of each parent: judged on the per-parent gaps
-        mean, spread = float(np.mean(paired)), float(np.std(paired, ddof=1))
-        improves = bool(all_finite(mean) and mean < 0 and abs(mean) > spread)
+    gaps = per_seed_gaps(groups["no warmup"], groups["warmup"])
+    if gaps is not None:  # a parent's two children share its seed: judged seed by seed
+        mean, spread, _ = seed_gap(groups["no warmup"], groups["warmup"])
+        improves = beyond_noise(groups["no warmup"], groups["warmup"])
         lines.append(style.verdict(improves, f"re-warming, final held-out loss, no warmup / "
-                                   f"warmup − 1 per parent ({len(paired)} seeds): mean "
+                                   f"warmup − 1 per parent ({len(gaps)} seeds): mean "
                                    f"{mean:+.2%}, std {spread:.2%} (lower, beyond the std)"))
-        lines.append(f"{'measured':9}  per parent: " + ", ".join(f"{g:+.2%}" for g in paired)
+        lines.append(f"{'measured':9}  per parent: " + ", ".join(f"{g:+.2%}" for g in gaps)
                      + f"; seed means no warmup {none:.4f} vs warmup {warm:.4f}, "
                      + gap_against_seeds("unpaired", groups["no warmup"], groups["warmup"],
                                          pair=False))
