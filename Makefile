@@ -79,11 +79,12 @@ reproduce: venv
 # Defazio et al. 2025, Fig. 3 (cosine + warmup, SGD momentum) — the main job.
 figure-3: defazio2025-figure-3
 
-# A paper artifact: run its sweep (runs already done are skipped; none for exact ones), then
-# draw it and check its claims (a table: mean ± std over seeds beside the paper's numbers).
+# A paper artifact: run its sweeps (its own and those of the artifacts whose runs it also
+# draws; runs already done are skipped; none for exact ones), then draw it and check its
+# claims (a table: mean ± std over seeds beside the paper's numbers).
 $(ARTIFACTS): venv
-	sweep="$$($(BIN)/python -m analysis sweep $@)" && \
-	if [ -n "$$sweep" ]; then $(BIN)/harness run "$$sweep" $(RUN_ARGS); fi
+	sweeps="$$($(BIN)/python -m analysis sweep $@)" && \
+	for sweep in $$sweeps; do $(BIN)/harness run "$$sweep" $(RUN_ARGS) || exit; done
 	$(BIN)/harness figure $@ --scale $(SCALE) --results $(RESULTS)
 
 # Every paper-scale workload once at the paper's model size through a real local SLURM

@@ -2,7 +2,8 @@
 `list`: every artifact found in the tree; `report`: every claim (analysis/report.py) and the
 results page (analysis/results_page.py);
 `table SWEEP`: a final metric per cell as mean ± std over seeds (what `harness table` runs);
-`sweep ARTIFACT`: the sweep file an artifact draws from (empty: none), for the Makefile."""
+`sweep ARTIFACT`: the sweep files an artifact draws from, one per line (none: empty), for the
+Makefile."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.artifact == "sweep":
         try:
-            print(find(args.name or "").sweep_file or "")
+            print("\n".join(find(args.name or "").sweep_files))
         except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

@@ -4,7 +4,9 @@ what to run. Its one name, `<paper>-<figure|table>-<N>`, is what make, `python -
 the sweep's `name:` and the output files use.
 
 An artifact module has a `draw(sweep_file, scale, results, out_dir) -> dict` and, where it
-reads another artifact's runs (or none), `SWEEP = "<that artifact's name>"` (or None).
+reads another artifact's runs (or none), `SWEEP = "<that artifact's name>"` (or None). One that
+draws panels from other artifacts' runs besides its own names them in `ALSO`: their sweeps run
+with it (make, the report's completeness check), trained once for both.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ class Artifact:
         return None if sweep is None else sweep_path(sweep)
 
     @property
+    def sweep_files(self) -> list[str]:
+        """Every sweep it draws from: its own, then those of the artifacts named in `ALSO`."""
+        return [] if self.sweep_file is None else [self.sweep_file,
+                                                   *also_drawn(self.module, self.sweep_file)]
+
+    @property
     def description(self) -> str:
         return (self.module.__doc__ or "").strip().splitlines()[0]
 
@@ -50,6 +58,17 @@ def sweep_path(name: str) -> str:
     """`chou2025-figure-3` -> experiments/chou2025/figure-3.yaml (repo-relative)."""
     paper, _, rest = name.partition("-")
     return str((EXPERIMENTS / paper / f"{rest}.yaml").relative_to(ROOT))
+
+
+def beside(sweep_file: str, name: str) -> str:
+    """Artifact `name`'s sweep file in the folder of `sweep_file` (experiments/<paper>/, or a
+    test's folder of fake sweeps): `kosson2026-figure-11` -> <folder>/figure-11.yaml."""
+    return str(Path(sweep_file).with_name(f"{name.partition('-')[2]}.yaml"))
+
+
+def also_drawn(module, sweep_file: str) -> list[str]:
+    """The sweep files of the artifacts a module's `ALSO` names, beside its own."""
+    return [beside(sweep_file, name) for name in getattr(module, "ALSO", ())]
 
 
 def discover() -> list[Artifact]:

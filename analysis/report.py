@@ -18,7 +18,7 @@ from harness.legacy_folders import stored_run_dir
 from harness.runfolder import is_complete
 from harness.sweep import SCALES, SweepError, expand
 
-from .artifacts import Artifact, discover
+from .artifacts import Artifact, also_drawn, discover
 from .load import ResultsError
 from .results_page import write_page
 
@@ -74,11 +74,14 @@ def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> 
     paper's words it checks (`quote`) and what it does not reproduce, run or not."""
     about = {"quote": getattr(artifact.module, "QUOTE", ""),
              "not_reproduced": getattr(artifact.module, "NOT_REPRODUCED", "")}
-    if (missing := incomplete_runs(artifact.sweep_file, scale, results)) is not None:
-        done, total = missing
-        if 0 < done < total:  # a partial lr grid could put an optimum on a false edge
-            return {"status": "not run", "detail": f"{done} of {total} runs complete; claims "
-                    "are not judged on a partial sweep", "claims": {}, "files": [], **about}
+    sweeps = [artifact.sweep_file, *also_drawn(artifact.module, artifact.sweep_file)] \
+        if artifact.sweep_file else []
+    for sweep in sweeps:  # a partial lr grid could put an optimum on a false edge
+        done, total = incomplete_runs(sweep, scale, results) or (0, 0)
+        if 0 < done < total:
+            return {"status": "not run", "detail": f"{done} of {total} runs of {sweep} "
+                    "complete; claims are not judged on a partial sweep", "claims": {},
+                    "files": [], **about}
     try:
         report = artifact.module.draw(artifact.sweep_file, scale, results, out)
     except (ResultsError, SweepError) as e:

@@ -40,36 +40,51 @@ def base_size(sizes: set[tuple[int, int]]) -> tuple[int, int]:
     return max(sorted(sizes), key=partners)
 
 
+def transfer(members: list[dict], panel: str) -> dict:
+    """One panel's lr sweeps across its sizes (Figure 1's right panel is the width one): the
+    table, each size's best lr and how many grid steps the optimum moves; whether that shows
+    the transfer (optima finite, shift ≤ MAX_OPTIMUM_SHIFT), its verdict line, and the best
+    runs per size for the premise."""
+    by = "width" if panel == "width" else "size"
+    table = final_losses(members, "width") if panel == "width" else sweep_table(
+        members, lambda c: f"{c['width']}×{c['depth']}").rename(columns={"g": "size"})
+    _, shift = optimum_shift(table, by)
+    best, at_edge = edge_optima(table, by)
+    # An optimum on the grid's edge only bounds the shift: the claim needs them inside. A
+    # size that diverged at every lr has no optimum: the transfer claim fails.
+    shown = optima_finite(table, by) and shift <= MAX_OPTIMUM_SHIFT
+    line = verdict(shown, f"best lr per {by} ({panel} panel) {best}: moves {shift} grid "
+                   f"step(s) (≤ {MAX_OPTIMUM_SHIFT}; every {by} finite)")
+    compared = {str(g): v for g, v in best_runs(
+        members, table.rename(columns={by: "g"}), "g",
+        (lambda c: c["width"]) if panel == "width" else
+        (lambda c: f"{c['width']}×{c['depth']}")).items()}
+    return {"table": table, "by": by, "best": best, "shift": shift, "at_edge": at_edge,
+            "shown": shown, "verdict": line, "compared": compared}
+
+
+def panel_members(runs: list[dict], panel: str) -> list[dict]:
+    """The runs a panel compares: those scaled from the base size along its rule."""
+    base = base_size({(r["config"]["width"], r["config"]["depth"]) for r in runs})
+    return [r for r in runs if PANELS[panel](r["config"]["width"], r["config"]["depth"], base)]
+
+
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """MuonMD matrix-lr sweeps across width, depth and both: the optimum should not move."""
     runs = load_runs(sweep_file, scale, results, tables=("metrics",))
-    sizes = {(r["config"]["width"], r["config"]["depth"]) for r in runs}
-    base = base_size(sizes)
     shown, verdicts, measured, compared, tables = {}, [], {}, {}, {}
-    for panel, rule in PANELS.items():
-        members = [r for r in runs if rule(r["config"]["width"], r["config"]["depth"], base)]
+    for panel in PANELS:
+        members = panel_members(runs, panel)
         if len({(r["config"]["width"], r["config"]["depth"]) for r in members}) < 2:
             continue  # a panel the sweep does not scale along
-        by = "width" if panel == "width" else "size"
-        table = final_losses(members, "width") if panel == "width" else sweep_table(
-            members, lambda c: f"{c['width']}×{c['depth']}").rename(columns={"g": "size"})
-        _, shift = optimum_shift(table, by)
-        best, at_edge = edge_optima(table, by)
-        # An optimum on the grid's edge only bounds the shift: the claim needs them inside. A
-        # size that diverged at every lr has no optimum: the transfer claim fails.
-        claim = f"optimal_lr_transfers_across_{panel}"
-        shown[claim] = optima_finite(table, by) and shift <= MAX_OPTIMUM_SHIFT
-        verdicts.append(verdict(shown[claim], f"best lr per {by} ({panel} panel) {best}: "
-                                f"moves {shift} grid step(s) (≤ {MAX_OPTIMUM_SHIFT}; every "
-                                f"{by} finite)"))
-        compared.update({str(g): v for g, v in best_runs(
-            members, table.rename(columns={by: "g"}), "g",
-            (lambda c: c["width"]) if panel == "width" else
-            (lambda c: f"{c['width']}×{c['depth']}")).items()})
+        found = transfer(members, panel)
+        shown[f"optimal_lr_transfers_across_{panel}"] = found["shown"]
+        verdicts.append(found["verdict"])
+        compared.update(found["compared"])
         key = "" if panel == "width" else f"{panel}_"  # the width panel keeps its old keys
-        measured.update({f"{key}best_lr": {str(k): v for k, v in best.items()},
-                         f"{key}shift": shift, f"{key}at_edge": at_edge})
-        tables[panel] = (table, by)
+        measured.update({f"{key}best_lr": {str(k): v for k, v in found["best"].items()},
+                         f"{key}shift": found["shift"], f"{key}at_edge": found["at_edge"]})
+        tables[panel] = (found["table"], found["by"])
     at_edge = sorted({e for k, v in measured.items() if k.endswith("at_edge") for e in v})
     shown["optima_inside_the_lr_grid"] = not at_edge
     verdicts.append(verdict(not at_edge, "every optimum inside the lr grid" if not at_edge

@@ -30,6 +30,18 @@ def test_every_sweep_file_belongs_to_an_artifact():
         assert str(path.relative_to(ROOT)) in drawn, f"{path}: no analysis module draws it"
 
 
+def test_panels_drawn_from_other_artifacts_runs_name_real_artifacts():
+    """`ALSO` names artifacts whose sweeps run with this one's (make, the report)."""
+    names = {a.name for a in discover()}
+    for a in discover():
+        assert set(getattr(a.module, "ALSO", ())) <= names, a.name
+        assert all((ROOT / s).is_file() for s in a.sweep_files), a.name
+    assert find("kosson2026-figure-1").sweep_files == [
+        "experiments/kosson2026/figure-1.yaml", "experiments/kosson2026/figure-11.yaml",
+        "experiments/kosson2026/figure-7.yaml"]
+    assert find("kosson2026-figure-2").sweep_files == []  # exact: no runs
+
+
 def test_unknown_artifact_names_the_allowed_ones():
     try:
         find("defazio2025-fig3")

@@ -30,12 +30,14 @@ def test_the_report_says_what_is_not_reproduced(tmp_path):
     assert "> Fig. 1: “negligible differences" in text
 
 
-def test_a_partial_sweep_is_not_judged(fake_sweep, tmp_path):
+def test_a_partial_sweep_is_not_judged(fake_sweep, write_sweep, tmp_path):
     """Two of three lr runs done: the missing one could be the optimum, so the artifact is
     'not run' (with the count) rather than judged on an lr grid with a hole."""
     from types import SimpleNamespace
 
-    from conftest import CLAIMS_SWEEP
+    from conftest import CLAIMS_SWEEP, write_fake_run
+
+    from harness.sweep import expand
 
     drawn = []
     module = SimpleNamespace(draw=lambda *a: drawn.append(a) or {"claims": {}, "verdicts": [],
@@ -47,8 +49,18 @@ def test_a_partial_sweep_is_not_judged(fake_sweep, tmp_path):
     entry = artifact_claims(SimpleNamespace(module=module, sweep_file=str(path)), "smoke",
                             str(results), tmp_path / "figures")
     assert entry["status"] == "not run" and not drawn
-    assert entry["detail"].startswith("2 of 3 runs complete")
+    assert entry["detail"].startswith(f"2 of 3 runs of {path} complete")
     path, results = fake_sweep(sweep, folder=tmp_path / "all")
     entry = artifact_claims(SimpleNamespace(module=module, sweep_file=str(path)), "smoke",
                             str(results), tmp_path / "figures")
     assert entry["status"] == "shown" and len(drawn) == 1
+    # A panel drawn from another artifact's runs (`ALSO`, its sweep beside this one's) is
+    # judged only once that sweep is complete too.
+    panel = write_sweep({**sweep, "name": "panel"}, "figure-9.yaml")
+    for run in expand(panel, "smoke")[:2]:
+        write_fake_run(results, run)
+    module.ALSO = ("paper-figure-9",)
+    entry = artifact_claims(SimpleNamespace(module=module, sweep_file=str(path)), "smoke",
+                            str(results), tmp_path / "figures")
+    assert entry["status"] == "not run" and len(drawn) == 1
+    assert entry["detail"].startswith(f"2 of 3 runs of {panel} complete")
