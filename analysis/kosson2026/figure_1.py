@@ -83,7 +83,7 @@ def moe_panel(sweep_file, scale: str, results) -> dict:
     """Centre: MuonMD against each tuned baseline on the MoE, as Figure 11 judges it."""
     moe = beside(sweep_file, "kosson2026-figure-11")
     runs = load_runs(moe, scale, results, tables=("metrics",))
-    labels = figure_11.LABELS
+    labels = {opt: f"MoE {name}" for opt, name in figure_11.LABELS.items()}
     found = lr_sweeps.compare_optimizers(moe, runs, labels, "1", {
         f"moe_muonmd_beats_tuned_{b}": (labels["muonmd"], labels[b])
         for b in figure_11.BASELINES})
@@ -110,10 +110,10 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     dense = dense_panels(sweep_file, load_runs(sweep_file, scale, results, tables=("metrics",)))
     moe = moe_panel(sweep_file, scale, results)
     width = width_panel(sweep_file, scale, results)
-    compared = {**dense["compared"], **{f"MoE {g}": v for g, v in moe["compared"].items()},
+    compared = {**dense["compared"], **moe["compared"],
                 **{f"width {w}": v for w, v in width["compared"].items()}}
     premises, lines, learned = lr_sweeps.learns_premise(compared)
-    edge = [*dense["edge"], *(f"MoE {g}" for g in moe["measured"]["at_edge"]),
+    edge = [*dense["edge"], *moe["measured"]["at_edge"],
             *(f"width {w}" for w in width["at_edge"])]
     shown = {**dense["shown"], **moe["shown"],
              "optimal_lr_transfers_across_width": width["shown"],

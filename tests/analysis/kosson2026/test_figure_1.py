@@ -74,7 +74,7 @@ def test_figure1_claims(zipped, tmp_path, change, failed, start, learns):
     shown = {k: v["shown"] for k, v in report["claims"].items() if k != "measured"}
     assert {k for k, v in shown.items() if not v} == failed
     assert report["claims"]["measured"]["best_loss"]["Muon on the sphere"] == order["muonmd none"]
-    assert report["claims"]["measured"]["moe_best_loss"]["Muon (λ, warmup)"] == \
+    assert report["claims"]["measured"]["moe_best_loss"]["MoE Muon (λ, warmup)"] == \
         change.get("moe", MOE)["muon"]
     causes = [v for v in report["verdicts"] if v.startswith("CAUSE")]
     assert len(causes) == len(failed)  # one per failed comparison, in either panel
