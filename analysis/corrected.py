@@ -5,10 +5,11 @@ AdamC, Scion/ScionC). Each side is drawn at its best setting, averaged over seed
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis import style
-from analysis.equilibrium import SETTLING, STEADY, norms_over_time
+from analysis.equilibrium import SETTLING, STEADY, norms_over_time, radial_push
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
 
@@ -112,7 +113,11 @@ def draw_side(axes, name: str, group: list[dict], color: str, overlay=None):
                "grad_times_weight": change_between(
                    ema(norms["grad_norm"] * norms["weight_norm"], span), 0.5, 1.0),
                "weight_before_decay": change_between(norms["weight_norm"], *SETTLING),
-               "weight_over_theory_at_half": mid_ratio}
+               "weight_over_theory_at_half": mid_ratio,
+               # what holds ‖w‖ against the decay (equilibrium.radial_push), seed-averaged
+               **{f"push_{when}": float(np.mean([radial_push(r["layers"], r["metrics"], *span)
+                                                 for r in group]))
+                  for when, span in (("before_decay", SETTLING), ("second_half", (0.5, 1.0)))}}
     final = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
     if not style.all_finite(metrics["loss"], norms):  # diverged: no number to compare
         return {k: float("nan") for k in changes}, float("nan"), end_ratio
@@ -152,6 +157,11 @@ def failure_causes(shown: dict, changes: dict, baseline: str, corrected: str) ->
             causes.append(f"{name.upper()}'s ‖w‖ drifts one way all run ({drift:+.0%} over "
                           f"{window}, then {changes[name]['weight']:+.0%}): no steady state to "
                           "keep")
+        push = changes[name]["push_second_half"]
+        if push > 1 and changes[name]["weight"] > 0:  # False on NaN (no ‖Δθ‖ logged)
+            causes.append(f"over the 2nd half {name.upper()}'s update pushes ‖w‖ out "
+                          f"{push:.2f}× as hard as the decay pulls it in (the measured line "
+                          "above): nothing is left to balance ‖γu‖², so the norm grows")
         if abs(theory - 1) > STEADY:  # False on NaN (no theory overlay)
             towards = (theory < 1) == (drift > 0)
             causes.append(f"{name.upper()}'s ‖w‖ at 50 % of the run is {theory:.2f}× the "
@@ -239,6 +249,13 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
                                   f"(EMA) over its lowest so far, after 10 %: {b} "
                                   f"{spikes[baseline]:+.0%}, {c} {spikes[corrected]:+.0%} "
                                   f"(≤ {SPIKE:+.0%})")]
+    # Chou §2.2's steady state assumes updates independent of the weights (push 0): the decay
+    # then balances ‖γu‖² alone. Measured for both sides, shown or not.
+    verdicts.insert(2, f"{'measured':9}  update's outward push / the decay's pull on ‖w‖ "
+                    f"(equilibrium.radial_push; 0 if updates are independent of the weights), "
+                    f"{SETTLING[0]:.0%}–{SETTLING[1]:.0%} → 2nd half: " + ", ".join(
+                        f"{n.upper()} {changes[n]['push_before_decay']:.2f} → "
+                        f"{changes[n]['push_second_half']:.2f}" for n in (baseline, corrected)))
     cfg = best[baseline][0]["config"]
     fig.suptitle(style.title(paper, figure, scale, f"{b} vs {c}, {cfg['model']}-{cfg['depth']}"
                              f"×{cfg['width']} on {cfg['dataset']}, λ {cfg['weight_decay']}"),

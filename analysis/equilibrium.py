@@ -171,3 +171,31 @@ def below_all(values: dict, limit: float, what: str, fmt: str = "{:.2f}") -> tup
     met = bool(values) and all(v < limit for v in values.values())
     listed = ", ".join(f"{k} {fmt.format(v)}" for k, v in values.items())
     return met, style.premise(met, f"{what}: {listed} (< {fmt.format(limit)})")
+
+
+def radial_push(layers: pd.DataFrame, metrics: pd.DataFrame, start: float, stop: float) -> float:
+    """How hard the update pushes the normalized layers' ‖w‖ outward, as a share of the
+    decay's pull, over [start, stop] of the run: −Σ γ⟨θ, u⟩ / Σ γλ‖θ‖² for a step
+    θ ← θ − γλθ − γu. 0 where updates are independent of the weights (E⟨θ, u⟩ = 0, Chou
+    §2.2's premise: the decay is then balanced by ‖γu‖² alone); near 1 where the gradient's
+    radial part holds the norm against the decay. From the logs: ‖θ‖ before each logged step
+    and that step's whole change ‖Δθ‖, decay included. Between logs k steps apart the mean
+    ⟨θ, Δθ⟩ per step is (k‖Δθ‖² − (‖θ_b‖² − ‖θ_a‖²)) / 2k, taking ‖Δθ‖ as constant over the
+    interval; Δθ = γλθ + γu then gives γ⟨θ, u⟩. NaN without both columns or any interval."""
+    lr = metrics.set_index("step")[["lr", "weight_decay"]]
+    last, push, pull = lr.index.max(), 0.0, 0.0
+    for _, layer in layers[layers["normalized"]].groupby("layer"):
+        layer = layer.set_index("step").sort_index()
+        steps = layer.index.to_numpy()
+        a, b = steps[:-1], steps[1:]
+        keep = (a >= start * last) & (a <= stop * last)
+        a, b = a[keep], b[keep]
+        k = b - a
+        w2 = layer["weight_norm"].to_numpy() ** 2
+        w2a, w2b = (pd.Series(w2, index=steps).loc[x].to_numpy() for x in (a, b))
+        d2 = layer["update_norm"].loc[a].to_numpy() ** 2
+        along = (k * d2 - (w2b - w2a)) / (2 * k)  # mean ⟨θ, Δθ⟩ per step
+        decay = (lr["lr"] * lr["weight_decay"]).reindex(a).to_numpy() * w2a
+        push -= float(np.sum(k * (along - decay)))
+        pull += float(np.sum(k * decay))
+    return push / pull if pull > 0 else float("nan")
