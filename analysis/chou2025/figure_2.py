@@ -72,15 +72,23 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
                                              f" (≤ {GAMMA_EFF_FACTOR})",
         "gamma_eff_transfers_better_than_gamma": f"best γ spans {spread['lr']:.2f}×, best γ_eff "
                                                  f"{spread['lr_eff']:.2f}× (less)"})
-    edge = []
+    edge, leads = [], {}
     for a, lr, acc in zip(by_alpha["alpha"], by_alpha["lr"], by_alpha["acc"]):
         own = table[table.alpha == a]
+        leads[a] = 100 * (acc - own[own.lr != lr]["acc"].max())
         if lr in (own["lr"].min(), own["lr"].max()):
-            lead = 100 * (acc - own[own.lr != lr]["acc"].max())
-            edge.append(f"α {a:g} (γ {lr:g}, {lead:+.1f} points over its next best)")
+            edge.append(f"α {a:g} (γ {lr:g}, {leads[a]:+.1f} points over its next best)")
     if edge and not all(shown.values()):  # an optimum the grid does not bracket is no optimum
         verdicts.append(style.cause("best γ on its grid's edge for " + ", ".join(edge)
                                     + ": the optimum may lie beyond it; extend the grid"))
+    elif not all(shown.values()):  # bracketed: how firmly does the top-1 pick each optimum?
+        seeds = min(len(runs) for runs in groups.values())
+        verdicts.append(style.cause(
+            "best γ's lead over its next best: " + ", ".join(
+                f"α {a:g} {lead:+.1f}" for a, lead in leads.items())
+            + f" points, {seeds} seed(s) per cell"
+            + (": the seed-to-seed spread is unmeasured, so leads this small do not fix "
+               "the optima the span is taken between" if seeds < 2 else "")))
     fig.suptitle(style.title(PAPER, "2", scale, "momentum moves the optimal lr, not γ_eff"),
                  fontsize=10)
     measured = {"spread": spread, "best": best.to_dict("records"), **numbers}
