@@ -122,16 +122,16 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
               verdict(not edge, "every optimum inside its lr grid" if not edge else
                       f"optimum on the grid's edge for {edge}: extend the grid")]
     fig, axes = style.plt.subplots(1, 4, figsize=(22, 4.2))
+    what = "dense: tuned baseline, sphere, MD; MoE (Fig. 11's runs); width (Fig. 7's runs)"
     for ax, base in zip(axes, BASES):
         mine = dense["table"][dense["table"]["g"].isin([label((base, w)) for w in WAYS])]
-        lr_sweeps.sweep_plot(mine, "g", scale, "1", "dense lr sweeps: tuned baseline, sphere, "
-                             "MD", ax=ax, label=str, xlabel=f"{base}: lr ({NAMES[BASES[base][0]]}"
-                             ": absolute step; MD: relative)")
-    lr_sweeps.sweep_plot(moe["table"], "g", scale, "1", "MoE (Fig. 11's runs)", ax=axes[2],
-                         label=str, xlabel="MoE: lr (AdamW: absolute step; Muon, MuonMD: "
-                         "relative)")
-    lr_sweeps.sweep_plot(width["table"], "width", scale, "1", "MuonMD across width (Fig. 7's "
-                         "runs)", ax=axes[3], label=lambda w: f"width {w}", xlabel="matrix lr")
+        lr_sweeps.sweep_plot(mine, "g", scale, "1", what, ax=ax, label=str,
+                             xlabel=f"dense, {base}: lr ({NAMES[BASES[base][0]]}: absolute "
+                             "step; MD: relative)")
+    lr_sweeps.sweep_plot(moe["table"], "g", scale, "1", what, ax=axes[2], label=str,
+                         xlabel="MoE: lr (AdamW: absolute step; Muon, MuonMD: relative)")
+    lr_sweeps.sweep_plot(width["table"], "width", scale, "1", what, ax=axes[3],
+                         label=lambda w: f"width {w}", xlabel="MuonMD across width: matrix lr")
     measured = {"best_loss": {g: float(v) for g, v in dense["best"].items()},
                 "moe_best_loss": moe["measured"]["best_loss"],
                 "width_best_lr": {str(k): v for k, v in width["best"].items()},
