@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import style
-from analysis.equilibrium import SETTLING, STEADY, norms_over_time, radial_push
+from analysis.equilibrium import SETTLING, STEADY, momentum_push, norms_over_time, radial_push
 from analysis.load import load_runs
 from analysis.seeds import best_per_optimizer, seed_mean
 
@@ -160,8 +160,8 @@ def failure_causes(shown: dict, changes: dict, baseline: str, corrected: str) ->
         push = changes[name]["push_second_half"]
         if push > 1 and changes[name]["weight"] > 0:  # False on NaN (no ‖Δθ‖ logged)
             causes.append(f"over the 2nd half {name.upper()}'s update pushes ‖w‖ out "
-                          f"{push:.2f}× as hard as the decay pulls it in (the measured line "
-                          "above): nothing is left to balance ‖γu‖², so the norm grows")
+                          f"{push:.2f}× as hard as the decay pulls it in, more than its momentum "
+                          "alone gives (the measured line above): the norm grows")
         if abs(theory - 1) > STEADY:  # False on NaN (no theory overlay)
             towards = (theory < 1) == (drift > 0)
             causes.append(f"{name.upper()}'s ‖w‖ at 50 % of the run is {theory:.2f}× the "
@@ -249,13 +249,17 @@ def corrected_vs_baseline(paper: str, figure: str, sweep_file, scale: str, resul
                                   f"(EMA) over its lowest so far, after 10 %: {b} "
                                   f"{spikes[baseline]:+.0%}, {c} {spikes[corrected]:+.0%} "
                                   f"(≤ {SPIKE:+.0%})")]
-    # Chou §2.2's steady state assumes updates independent of the weights (push 0): the decay
-    # then balances ‖γu‖² alone. Measured for both sides, shown or not.
+    # What holds ‖w‖ against the decay, for both sides, shown or not: beside the value of Chou
+    # §2.2's steady state (gradients independent of the weights), set by the momentum alone.
     verdicts.insert(2, f"{'measured':9}  update's outward push / the decay's pull on ‖w‖ "
-                    f"(equilibrium.radial_push; 0 if updates are independent of the weights), "
-                    f"{SETTLING[0]:.0%}–{SETTLING[1]:.0%} → 2nd half: " + ", ".join(
+                    f"(equilibrium.radial_push), {SETTLING[0]:.0%}–{SETTLING[1]:.0%} → 2nd "
+                    "half: " + ", ".join(
                         f"{n.upper()} {changes[n]['push_before_decay']:.2f} → "
-                        f"{changes[n]['push_second_half']:.2f}" for n in (baseline, corrected)))
+                        f"{changes[n]['push_second_half']:.2f}" for n in (baseline, corrected))
+                    + " (at a steady state with gradients independent of the weights, their "
+                    "momentum alone gives " + ", ".join(
+                        f"{momentum_push(best[n][0]['config']['momentum']):.2f}"
+                        for n in (baseline, corrected)) + "; > 1: ‖w‖ grows)")
     cfg = best[baseline][0]["config"]
     fig.suptitle(style.title(paper, figure, scale, f"{b} vs {c}, {cfg['model']}-{cfg['depth']}"
                              f"×{cfg['width']} on {cfg['dataset']}, λ {cfg['weight_decay']}"),

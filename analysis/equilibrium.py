@@ -173,12 +173,21 @@ def below_all(values: dict, limit: float, what: str, fmt: str = "{:.2f}") -> tup
     return met, style.premise(met, f"{what}: {listed} (< {fmt.format(limit)})")
 
 
+def momentum_push(beta: float) -> float:
+    """radial_push at a steady state with gradients independent of the weights, for momentum
+    β (EMA or heavy ball; Adam's β1; α = 1 − β in Chou's Scion): 2β/(1+β), the share of the
+    decay's pull that the momentum's correlation of successive updates offsets (Chou §2.2's
+    (2−α)/α: ‖w‖² = (2−α)/α·γ‖u‖²/2λ there). 0 without momentum."""
+    return 2 * beta / (1 + beta)
+
+
 def radial_push(layers: pd.DataFrame, metrics: pd.DataFrame, start: float, stop: float) -> float:
     """How hard the update pushes the normalized layers' ‖w‖ outward, as a share of the
     decay's pull, over [start, stop] of the run: −Σ γ⟨θ, u⟩ / Σ γλ‖θ‖² for a step
-    θ ← θ − γλθ − γu. 0 where updates are independent of the weights (E⟨θ, u⟩ = 0, Chou
-    §2.2's premise: the decay is then balanced by ‖γu‖² alone); near 1 where the gradient's
-    radial part holds the norm against the decay. From the logs: ‖θ‖ before each logged step
+    θ ← θ − γλθ − γu. At a steady state whose gradients are independent of the weights (Chou
+    §2.2's premise) it is momentum_push(β): θ holds the recent updates, which the momentum
+    correlates with the current one. Above 1 the update pushes harder than the decay pulls:
+    ‖w‖ grows. From the logs: ‖θ‖ before each logged step
     and that step's whole change ‖Δθ‖, decay included. Between logs k steps apart the mean
     ⟨θ, Δθ⟩ per step is (k‖Δθ‖² − (‖θ_b‖² − ‖θ_a‖²)) / 2k, taking ‖Δθ‖ as constant over the
     interval; Δθ = γλθ + γu then gives γ⟨θ, u⟩. NaN without both columns or any interval."""
