@@ -46,8 +46,7 @@ class Artifact:
     @property
     def sweep_files(self) -> list[str]:
         """Every sweep it draws from: its own, then those of the artifacts named in `ALSO`."""
-        return [] if self.sweep_file is None else [self.sweep_file,
-                                                   *also_drawn(self.module, self.sweep_file)]
+        return drawn_sweeps(self.module, self.sweep_file)
 
     @property
     def description(self) -> str:
@@ -66,9 +65,12 @@ def beside(sweep_file: str, name: str) -> str:
     return str(Path(sweep_file).with_name(f"{name.partition('-')[2]}.yaml"))
 
 
-def also_drawn(module, sweep_file: str) -> list[str]:
-    """The sweep files of the artifacts a module's `ALSO` names, beside its own."""
-    return [beside(sweep_file, name) for name in getattr(module, "ALSO", ())]
+def drawn_sweeps(module, sweep_file: str | None) -> list[str]:
+    """Every sweep a module draws from: `sweep_file`, then those of the artifacts its `ALSO`
+    names (of the same paper), beside it; none for an exact artifact (no sweep)."""
+    if sweep_file is None:
+        return []
+    return [sweep_file, *(beside(sweep_file, name) for name in getattr(module, "ALSO", ()))]
 
 
 def discover() -> list[Artifact]:

@@ -175,9 +175,10 @@ def below_all(values: dict, limit: float, what: str, fmt: str = "{:.2f}") -> tup
 
 def momentum_push(beta: float) -> float:
     """radial_push at a steady state with gradients independent of the weights, for momentum
-    β (EMA or heavy ball; Adam's β1; α = 1 − β in Chou's Scion): 2β/(1+β), the share of the
-    decay's pull that the momentum's correlation of successive updates offsets (Chou §2.2's
-    (2−α)/α: ‖w‖² = (2−α)/α·γ‖u‖²/2λ there). 0 without momentum."""
+    β: 2β/(1+β), the share of the decay's pull that the momentum's correlation of successive
+    updates offsets. Exact for an update linear in an EMA of the gradients (tested); Chou §2.2
+    derives the same (2−α)/α factor (‖w‖² = (2−α)/α·γ‖u‖²/2λ, α = 1 − β) for Scion's
+    normalized updates and App. B for Adam's β1. 0 without momentum."""
     return 2 * beta / (1 + beta)
 
 
@@ -190,7 +191,12 @@ def radial_push(layers: pd.DataFrame, metrics: pd.DataFrame, start: float, stop:
     ‖w‖ grows. From the logs: ‖θ‖ before each logged step
     and that step's whole change ‖Δθ‖, decay included. Between logs k steps apart the mean
     ⟨θ, Δθ⟩ per step is (k‖Δθ‖² − (‖θ_b‖² − ‖θ_a‖²)) / 2k, taking ‖Δθ‖ as constant over the
-    interval; Δθ = γλθ + γu then gives γ⟨θ, u⟩. NaN without both columns or any interval."""
+    interval; Δθ = γλθ + γu then gives γ⟨θ, u⟩. It is an accounting of the logged norms:
+    1 + (‖θ_end‖² − ‖θ_start‖² − Σ‖Δθ‖²) / 2Σγλ‖θ‖², i.e. a steady ‖w‖ reads 1 − Σ‖Δθ‖²/2Σγλ‖θ‖²
+    (momentum_push(β) at Chou's equilibrium). γ and λ are the logged ones (the normalized
+    layers' group; decoupled decay only). NaN without the columns or any interval."""
+    if "update_norm" not in layers or not {"lr", "weight_decay"} <= set(metrics):
+        return float("nan")
     lr = metrics.set_index("step")[["lr", "weight_decay"]]
     last, push, pull = lr.index.max(), 0.0, 0.0
     for _, layer in layers[layers["normalized"]].groupby("layer"):

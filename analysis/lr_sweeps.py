@@ -229,4 +229,4 @@ def compare_optimizers(sweep_file, runs: list[dict], labels: dict[str, str], fig
                                        "the grid")]
     measured = {"best_loss": {g: float(v) for g, v in best.items()}, "at_edge": edge, **learned}
     return {"table": table, "best": best, "compared": compared, "premises": premises,
-            "verdicts": verdicts, "shown": shown, "measured": measured}
+            "verdicts": verdicts, "lines": lines, "shown": shown, "measured": measured}

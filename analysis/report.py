@@ -18,7 +18,7 @@ from harness.legacy_folders import stored_run_dir
 from harness.runfolder import is_complete
 from harness.sweep import SCALES, SweepError, expand
 
-from .artifacts import Artifact, also_drawn, discover
+from .artifacts import Artifact, discover, drawn_sweeps
 from .load import ResultsError
 from .results_page import write_page
 
@@ -74,9 +74,8 @@ def artifact_claims(artifact: Artifact, scale: str, results: str, out: Path) -> 
     paper's words it checks (`quote`) and what it does not reproduce, run or not."""
     about = {"quote": getattr(artifact.module, "QUOTE", ""),
              "not_reproduced": getattr(artifact.module, "NOT_REPRODUCED", "")}
-    sweeps = [artifact.sweep_file, *also_drawn(artifact.module, artifact.sweep_file)] \
-        if artifact.sweep_file else []
-    for sweep in sweeps:  # a partial lr grid could put an optimum on a false edge
+    # a partial lr grid (its own or a panel's) could put an optimum on a false edge
+    for sweep in drawn_sweeps(artifact.module, artifact.sweep_file):
         done, total = incomplete_runs(sweep, scale, results) or (0, 0)
         if 0 < done < total:
             return {"status": "not run", "detail": f"{done} of {total} runs of {sweep} "

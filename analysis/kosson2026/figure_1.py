@@ -81,22 +81,20 @@ def dense_panels(sweep_file, runs: list[dict]) -> dict:
 
 def moe_panel(sweep_file, scale: str, results) -> dict:
     """Centre: MuonMD against each tuned baseline on the MoE, as Figure 11 judges it."""
-    moe = beside(sweep_file, "kosson2026-figure-11")
+    moe = beside(sweep_file, ALSO[0])
     runs = load_runs(moe, scale, results, tables=("metrics",))
     labels = {opt: f"MoE {name}" for opt, name in figure_11.LABELS.items()}
     found = lr_sweeps.compare_optimizers(moe, runs, labels, "1", {
         f"moe_muonmd_beats_tuned_{b}": (labels["muonmd"], labels[b])
         for b in figure_11.BASELINES})
-    # its premise and edge lines are judged with the other panels'
-    found["lines"] = [v for v in found["verdicts"][:-1]
-                      if not v.startswith(("PREMISE", "measured"))]
+    # its premise and edge lines are judged with the other panels': only its claims' lines
     del found["shown"]["optima_inside_the_lr_grid"]
     return found
 
 
 def width_panel(sweep_file, scale: str, results) -> dict:
     """Right: MuonMD's best matrix lr across width, as Figure 7's width panel judges it."""
-    width = beside(sweep_file, "kosson2026-figure-7")
+    width = beside(sweep_file, ALSO[1])
     members = figure_7.panel_members(load_runs(width, scale, results, tables=("metrics",)),
                                      "width")
     if len({r["config"]["width"] for r in members}) < 2:

@@ -17,15 +17,15 @@ def test_norms_are_nan_where_one_tensor_is():
     assert out.loc[0, "weight_norm"] == 5.0 and np.isnan(out.loc[1, "weight_norm"])
 
 
-def simulated_logs(push: float, beta: float = 0.0, steps: int = 400, every: int = 4,
-                   seed: int = 0):
+def simulated_logs(push: float, beta: float = 0.0, lrs=None, every: int = 4, seed: int = 0):
     """A 2-layer run θ ← θ − γλθ − γu in float64 with u = −push·λθ + m, m the EMA (β) of
-    Gaussian gradients drawn independently of θ, logged as the harness logs it (‖θ‖ before
-    each logged step, that step's ‖Δθ‖); and the true −Σγ⟨θ, u⟩ / Σγλ‖θ‖² over the 2nd
-    half, from every step."""
+    Gaussian gradients drawn independently of θ, γ per step `lrs` (default: 400 steps of a
+    cosine), logged as the harness logs it (‖θ‖ before each logged step, that step's ‖Δθ‖);
+    and the true −Σγ⟨θ, u⟩ / Σγλ‖θ‖² over the 2nd half, from every step."""
     rng = np.random.default_rng(seed)
-    lrs = 0.05 * (1 + np.cos(np.pi * np.arange(steps) / steps)) / 2 + 0.005
-    wd = 0.5
+    if lrs is None:
+        lrs = 0.05 * (1 + np.cos(np.pi * np.arange(400) / 400)) / 2 + 0.005
+    steps, wd = len(lrs), 0.5
     rows, true_push, true_pull = [], 0.0, 0.0
     for name in ("a", "b"):
         theta, m = rng.normal(size=300), np.zeros(300)
@@ -52,26 +52,14 @@ def test_radial_push_is_read_from_the_logged_norms(push):
     layers, metrics, truth = simulated_logs(push)
     assert truth == pytest.approx(push, abs=0.1)
     assert radial_push(layers, metrics, 0.5, 1.0) == pytest.approx(truth, abs=0.02)
+    assert np.isnan(radial_push(layers.drop(columns="update_norm"), metrics, 0.5, 1.0))
 
 
 def test_momentum_alone_pushes_at_steady_state():
     """Gradients independent of the weights (Chou §2.2's premise) under momentum β = 0.9: θ
     holds the recent updates, which the momentum correlates with the current one, so at a
-    steady state the push is 2β/(1+β) = 0.947 of the pull, not 0 (20 000 steps, constant γ)."""
-    rng = np.random.default_rng(1)
-    theta, m, lr, wd, beta = 0.1 * rng.normal(size=400), np.zeros(400), 0.01, 0.5, 0.9
-    rows, push, pull = [], 0.0, 0.0
-    for t in range(20000):
-        m = beta * m + (1 - beta) * rng.normal(size=400)
-        step = lr * wd * theta + lr * m
-        if t >= 10000:
-            push, pull = push - lr * theta @ m, pull + lr * wd * theta @ theta
-        if t % 5 == 0:
-            rows.append({"step": t, "layer": "a", "normalized": True,
-                         "weight_norm": np.linalg.norm(theta), "update_norm": np.linalg.norm(step)})
-        theta = theta - step
-    metrics = pd.DataFrame({"step": np.arange(20000), "lr": lr, "weight_decay": wd})
-    assert push / pull == pytest.approx(momentum_push(beta), abs=0.01)
-    assert radial_push(pd.DataFrame(rows), metrics, 0.5, 1.0) == pytest.approx(push / pull,
-                                                                                 abs=0.01)
+    steady state the push is 2β/(1+β) = 0.947 of the pull, not 0 (10 000 steps, constant γ)."""
+    layers, metrics, truth = simulated_logs(0.0, beta=0.9, lrs=np.full(10000, 0.01), every=5)
+    assert truth == pytest.approx(momentum_push(0.9), abs=0.01)
+    assert radial_push(layers, metrics, 0.5, 1.0) == pytest.approx(truth, abs=0.01)
     assert momentum_push(0.0) == 0.0

@@ -43,9 +43,30 @@ def test_effective_lr_transfer_claim(fake_sweep, tmp_path, transfers):
     # step from the peak costs 0.05·1² of top-1, 5 points, with one seed per cell
     causes = [v for v in report["verdicts"] if v.startswith("CAUSE")]
     assert causes == ([] if transfers else [
-        "CAUSE      best γ's lead over its next best: α 0.1 +5.0, α 0.5 +5.0 points, 1 seed(s) "
-        "per cell: the seed-to-seed spread is unmeasured, so leads this small do not fix the "
-        "optima the span is taken between"])
+        "CAUSE      best γ's lead over its next best (points): α 0.1 +5.0, α 0.5 +5.0; with one "
+        "seed the seed-to-seed spread is unmeasured, so the leads do not fix the optima the "
+        "span is taken between"])
+
+
+@pytest.mark.parametrize("noise, firm", [(0.01, True), (0.2, False)])
+def test_with_seeds_each_lead_is_weighed_against_the_seed_spread(fake_sweep, tmp_path, noise,
+                                                                  firm):
+    """Two seeds, top-1 peaked at γ = 0.01 for both α (γ_eff does not transfer): a lead of 5
+    points is firm against seeds ±1 point apart, and not against seeds ±20 points apart."""
+    how = runs(lambda alpha: 0.01)
+
+    def seeded(cfg):
+        out = how(cfg)
+        out["final"]["eval_accuracy"] += noise * (1 if cfg.seed else -1)
+        return out
+    path, results = fake_sweep({**SWEEP, "grid": {"momentum": [0.9, 0.5], "seed": [0, 1],
+                                                  "lr": [0.005, 0.01, 0.02, 0.04]}}, seeded)
+    report = chou_figure_2.draw(path, "smoke", results, tmp_path / "fig")
+    (cause,) = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+    std = 100 * noise * 2 ** 0.5
+    assert f"α 0.1 +5.0 (seed std {std:.1f})" in cause
+    assert ("the span is measured" in cause) is firm
+    assert ("α 0.1, α 0.5 lead by no more than the seed-to-seed std" in cause) is not firm
 
 
 def test_the_best_lr_must_increase_with_alpha(fake_sweep, tmp_path):
