@@ -188,8 +188,8 @@ def radial_push(layers: pd.DataFrame, metrics: pd.DataFrame, start: float, stop:
     θ ← θ − γλθ − γu. At a steady state whose gradients are independent of the weights (Chou
     §2.2's premise) it is momentum_push(β): θ holds the recent updates, which the momentum
     correlates with the current one. Above 1 the update pushes harder than the decay pulls:
-    ‖w‖ grows. From the logs: ‖θ‖ before each logged step
-    and that step's whole change ‖Δθ‖, decay included. Between logs k steps apart the mean
+    ‖w‖ grows. From the logs: ‖θ‖ before each logged step and that step's whole change ‖Δθ‖,
+    decay included. Between logs k steps apart the mean
     ⟨θ, Δθ⟩ per step is (k‖Δθ‖² − (‖θ_b‖² − ‖θ_a‖²)) / 2k, taking ‖Δθ‖ as constant over the
     interval; Δθ = γλθ + γu then gives γ⟨θ, u⟩. It is an accounting of the logged norms:
     1 + (‖θ_end‖² − ‖θ_start‖² − Σ‖Δθ‖²) / 2Σγλ‖θ‖², i.e. a steady ‖w‖ reads 1 − Σ‖Δθ‖²/2Σγλ‖θ‖²
@@ -200,15 +200,13 @@ def radial_push(layers: pd.DataFrame, metrics: pd.DataFrame, start: float, stop:
     lr = metrics.set_index("step")[["lr", "weight_decay"]]
     last, push, pull = lr.index.max(), 0.0, 0.0
     for _, layer in layers[layers["normalized"]].groupby("layer"):
-        layer = layer.set_index("step").sort_index()
-        steps = layer.index.to_numpy()
-        a, b = steps[:-1], steps[1:]
-        keep = (a >= start * last) & (a <= stop * last)
-        a, b = a[keep], b[keep]
-        k = b - a
+        layer = layer.sort_values("step")
+        steps = layer["step"].to_numpy()
+        keep = (steps[:-1] >= start * last) & (steps[:-1] <= stop * last)  # interval starts
+        a, k = steps[:-1][keep], np.diff(steps)[keep]
         w2 = layer["weight_norm"].to_numpy() ** 2
-        w2a, w2b = (pd.Series(w2, index=steps).loc[x].to_numpy() for x in (a, b))
-        d2 = layer["update_norm"].loc[a].to_numpy() ** 2
+        w2a, w2b = w2[:-1][keep], w2[1:][keep]
+        d2 = layer["update_norm"].to_numpy()[:-1][keep] ** 2
         along = (k * d2 - (w2b - w2a)) / (2 * k)  # mean ⟨θ, Δθ⟩ per step
         decay = (lr["lr"] * lr["weight_decay"]).reindex(a).to_numpy() * w2a
         push -= float(np.sum(k * (along - decay)))
