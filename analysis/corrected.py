@@ -26,6 +26,14 @@ KEEP_FRACTION = 0.5
 COUPLED_DECAY = ("sgd", "sgdc")
 
 
+def mean_push(group: list[dict], start: float, stop: float) -> float:
+    """equilibrium.radial_push over [start, stop] of the run, averaged over seeds; NaN for SGD,
+    whose decay goes through its momentum (coupled)."""
+    if group[0]["config"]["optimizer"] in COUPLED_DECAY:
+        return float("nan")
+    return float(np.mean([radial_push(r["layers"], r["metrics"], start, stop) for r in group]))
+
+
 def steadier(corrected: float, baseline: float, keep_fraction: float = KEEP_FRACTION) -> bool:
     """Whether a corrected norm's relative change is "more stable" than the baseline's:
     |change| (a rise is not stability) below `keep_fraction` of the baseline's fall; False
@@ -119,12 +127,9 @@ def draw_side(axes, name: str, group: list[dict], color: str, overlay=None):
                    ema(norms["grad_norm"] * norms["weight_norm"], span), 0.5, 1.0),
                "weight_before_decay": change_between(norms["weight_norm"], *SETTLING),
                "weight_over_theory_at_half": mid_ratio,
-               # what holds ‖w‖ against the decay (equilibrium.radial_push), seed-averaged;
-               # NaN for SGD, whose decay goes through its momentum (coupled)
-               **{f"push_{when}": float(np.mean([radial_push(r["layers"], r["metrics"], *window)
-                                                 for r in group]))
-                  if group[0]["config"]["optimizer"] not in COUPLED_DECAY else float("nan")
-                  for when, window in (("before_decay", SETTLING), ("second_half", (0.5, 1.0)))}}
+               # what holds ‖w‖ against the decay (equilibrium.radial_push)
+               "push_before_decay": mean_push(group, *SETTLING),
+               "push_second_half": mean_push(group, 0.5, 1.0)}
     final = float(metrics["loss"].iloc[-max(len(metrics) // 20, 1):].mean())
     if not style.all_finite(metrics["loss"], norms):  # diverged: no number to compare
         return {k: float("nan") for k in changes}, float("nan"), end_ratio
