@@ -36,12 +36,17 @@ def increases(best: pd.DataFrame) -> bool:
     return len(lrs) > 1 and bool((lrs[1:] >= lrs[:-1]).all() and lrs[-1] > lrs[0])
 
 
+def top1(run: dict) -> float:
+    """A run's final top-1: its last eval accuracy."""
+    return float(run["metrics"]["eval_accuracy"].dropna().iloc[-1])
+
+
 def lead_cause(leads: dict, best: pd.DataFrame, groups: dict) -> str:
     """How firmly the top-1 picks each α's optimum: its lead over the next best γ (points)
     against the seed-to-seed std of the top-1 at that optimum (unmeasured with one seed)."""
     spread = {}
     for a, lr in zip(best["alpha"], best["lr"]):
-        accs = [r["metrics"]["eval_accuracy"].dropna().iloc[-1] for r in groups[(a, lr)]]
+        accs = [top1(r) for r in groups[(a, lr)]]
         spread[a] = 100 * float(np.std(accs, ddof=1)) if len(accs) > 1 else float("nan")
     listing = ", ".join(f"α {a:g} {lead:+.1f}" + (f" (seed std {spread[a]:.1f})"
                                                   if np.isfinite(spread[a]) else "")
@@ -65,8 +70,7 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         groups.setdefault((1.0 - run["config"]["momentum"], run["config"]["lr"]), []).append(run)
     table = pd.DataFrame([{"alpha": alpha, "lr": lr,
                            "lr_eff": float(scion_effective_lr(lr, alpha)),
-                           "acc": sum(r["metrics"]["eval_accuracy"].dropna().iloc[-1]
-                                      for r in runs) / len(runs)}
+                           "acc": float(np.mean([top1(r) for r in runs]))}
                           for (alpha, lr), runs in groups.items()])
     fig, axes = style.plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     best = table.loc[table.groupby("alpha")["acc"].idxmax()]
