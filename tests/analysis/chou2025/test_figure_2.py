@@ -74,7 +74,7 @@ def test_the_best_lr_must_increase_with_alpha(fake_sweep, tmp_path):
     than γ's 2.5×), so the old checks showed it, but γ does not increase with α."""
     best = {0.1: 0.004, 0.2: 0.01, 0.5: 0.009}
     path, results = fake_sweep({**SWEEP, "grid": {"momentum": [0.9, 0.8, 0.5],
-                                                  "lr": [0.004, 0.009, 0.01]}},
+                                                  "lr": [0.002, 0.004, 0.009, 0.01, 0.02]}},
                                runs(lambda alpha: best[round(alpha, 6)]))
     entry = premise_entry(chou_figure_2, path, results, tmp_path, set(), shown=False)
     assert {k for k, v in entry["claims"].items() if not v} == {
@@ -90,21 +90,28 @@ def test_figure2_premises(fake_sweep, tmp_path, failing):
     how = runs(best_lr, **({"loss": 2.0} if failing == "learns_early" else
                            {"weight": lambda t: 1 + t / 50}))
     path, results = fake_sweep({**SWEEP, "grid": {"momentum": [0.9, 0.5],
-                                                  "lr": [0.005, 0.01, 0.02, 0.04]}}, how)
+                                                  "lr": [0.005, 0.01, 0.02, 0.04, 0.08]}},
+                               how)
     entry = premise_entry(chou_figure_2, path, results, tmp_path, {failing})
     assert all(entry["claims"].values())
 
 
-def test_a_failed_claim_names_an_optimum_on_the_grids_edge(fake_sweep, tmp_path):
-    """Peaked at γ = 0.01 for every α (γ_eff does not transfer), on a grid whose top is 0.01:
-    the CAUSE line names each α whose best γ is its grid's edge and its lead there; peaked
-    inside the grid, the line gives the leads instead (no edge to extend)."""
+def test_every_optimum_must_be_inside_its_grid(fake_sweep, tmp_path):
+    """Peaked at γ = 0.01 for every α, on a grid whose top is 0.01: the grid claim fails and
+    names each α whose best γ is its grid's edge and its lead there (no CAUSE line: the spans
+    rest on optima the grid does not fix); peaked inside the grid, the claim holds and the
+    failed transfer's CAUSE line gives the leads instead."""
     for top, edge in ((0.01, True), (0.02, False)):
         path, results = fake_sweep({**SWEEP, "name": f"edge{top}", "grid": {
             "momentum": [0.9, 0.5], "lr": [0.0025, 0.005, top]}}, runs(lambda alpha: 0.01))
         report = chou_figure_2.draw(path, "smoke", results, tmp_path / f"fig{top}")
         assert not report["claims"]["gamma_eff_transfers_better_than_gamma"]["shown"]
+        assert report["claims"]["optima_inside_the_lr_grid"]["shown"] is not edge
+        (line,) = [v for v in report["verdicts"] if "inside its grid" in v or "edge" in v]
+        assert line.startswith("NOT SHOWN" if edge else "SHOWN")
         causes = [v for v in report["verdicts"] if v.startswith("CAUSE")]
-        assert len(causes) == 1 and ("grid's edge" in causes[0]) is edge
+        assert len(causes) == (0 if edge else 1)
         if edge:
-            assert "α 0.1 (γ 0.01, +5.0 points" in causes[0] and "α 0.5 (γ 0.01" in causes[0]
+            assert "α 0.1 (γ 0.01, +5.0 points" in line and "α 0.5 (γ 0.01" in line
+        else:
+            assert "lead over its next best" in causes[0]
