@@ -38,22 +38,25 @@ def artifact_rows(with_estimate: bool = True) -> list[dict]:
     # rather than a column of zeros
     with_estimate = with_estimate and importlib.util.find_spec("torch") is not None
     artifacts = discover()
-    sweeps = {a.name: a.sweep_file for a in artifacts}
-    minutes = (estimate_minutes(sorted({s for s in sweeps.values() if s}), "mini")
+    sweeps = {a.name: a.sweep_files for a in artifacts}  # own first, then ALSO's
+    minutes = (estimate_minutes(sorted({s for files in sweeps.values() for s in files}), "mini")
                if with_estimate else {})
     rows = []
     for a in artifacts:
-        sweep, counts = sweeps[a.name], []
-        for scale in SCALES if sweep else ():  # no sweep: computed exactly when drawn
+        files, counts = sweeps[a.name], []
+        for scale in SCALES if files else ():  # no sweep: computed exactly when drawn
             try:
-                counts.append(f"{scale} {len(expand(sweep, scale))}")
+                counts.append(f"{scale} {sum(len(expand(f, scale)) for f in files)}")
             except SweepError:
                 pass
+        also = getattr(a.module, "ALSO", ())
         row = {"artifact": a.name, "kind": a.kind, "make": f"make {a.name}",
-               "runs per scale": ", ".join(counts) or "none (exact, computed when drawn)",
-               "sweep": sweep or "—"}
+               "runs per scale": (", ".join(counts) + (f" (with the runs of {', '.join(also)})"
+                                                       if also and counts else "")
+                                  or "none (exact, computed when drawn)"),
+               "sweep": files[0] if files else "—"}
         if with_estimate:
-            row["mini ≈ min (2 cores)"] = f"{minutes.get(sweep, 0.0):.0f}"
+            row["mini ≈ min (2 cores)"] = f"{sum(minutes.get(f, 0.0) for f in files):.0f}"
         rows.append(row)
     return rows
 

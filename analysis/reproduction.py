@@ -36,22 +36,21 @@ KEPT = ("status", "claims", "premises", "detail", "quote", "not_reproduced", "se
         "figure", "carried_from")
 
 
-def training_seconds(sweep_file: str | None, scale: str, results: str) -> float | None:
-    """Seconds the artifact's runs trained (their DONE files), None when none is complete. A run
-    two artifacts share counts in both: each needs it."""
-    if not sweep_file:
-        return None
+def training_seconds(sweep_files: list[str], scale: str, results: str) -> float | None:
+    """Seconds the runs of every sweep an artifact draws from trained (their DONE files), None
+    when none is complete. A run two artifacts share counts in both: each needs it."""
     total, found = 0.0, False
-    try:
-        runs = expand(sweep_file, scale)
-    except SweepError:
-        return None
-    for run in runs:
+    for sweep_file in sweep_files:
         try:
-            total += float(read_done(stored_run_dir(results, run)).get("seconds") or 0.0)
-            found = True
-        except (ResultsError, OSError):
+            runs = expand(sweep_file, scale)
+        except SweepError:
             continue
+        for run in runs:
+            try:
+                total += float(read_done(stored_run_dir(results, run)).get("seconds") or 0.0)
+                found = True
+            except (ResultsError, OSError):
+                continue
     return total if found else None
 
 
@@ -151,8 +150,8 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
     and the entries as docs/reproduction.json; without `fresh`, an artifact not run here
     keeps its entry of the last report (carried over)."""
     docs = Path(docs)
-    sweeps = {a.name: a.sweep_file for a in discover()}
-    seconds = {n: training_seconds(sweeps.get(n), scale, results) for n in entries}
+    sweeps = {a.name: a.sweep_files for a in discover()}
+    seconds = {n: training_seconds(sweeps.get(n, []), scale, results) for n in entries}
     previous = None if fresh else earlier_report(docs, scale)
     now = datetime.datetime.now().isoformat(timespec="seconds")  # names this report's runs
     if previous:

@@ -204,6 +204,7 @@ def build_page(scale: str, results: str, entries: dict,
         get_plotlyjs = None
     if sweeps is None:
         sweeps = {a.name: a.sweep_file for a in discover()}
+    every_sweep = {a.name: a.sweep_files for a in discover()}
     blocks, figures, sections = {}, {}, []
     for name, e in entries.items():
         sweep = sweeps.get(name)
@@ -215,7 +216,8 @@ def build_page(scale: str, results: str, entries: dict,
                     blocks[sweep] = _json_block(f"curves-data-{slug(sweep)}", figures[sweep])
             curves_id = f"curves-data-{slug(sweep)}" if figures[sweep] is not None else None
         table = runs_table(sweep, scale, results) if sweep else None
-        sections.append(section(name, e, sweep, training_seconds(sweep, scale, results),
+        drawn = every_sweep.get(name, [sweep] if sweep else [])  # own + ALSO's sweeps
+        sections.append(section(name, e, sweep, training_seconds(drawn, scale, results),
                                 curves_id, table))
     summary = "".join(summary_row(n, e) for n, e in entries.items())
     plotly_js = (f"<script>{get_plotlyjs()}</script>" if get_plotlyjs is not None else "")

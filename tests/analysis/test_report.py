@@ -64,3 +64,26 @@ def test_a_partial_sweep_is_not_judged(fake_sweep, write_sweep, tmp_path):
                             str(results), tmp_path / "figures")
     assert entry["status"] == "not run" and len(drawn) == 1
     assert entry["detail"].startswith(f"2 of 3 runs of {panel} complete")
+
+
+def test_an_artifact_counts_the_runs_of_every_sweep_it_draws(fake_sweep, write_sweep):
+    """make list's runs and estimate, and the report's training minutes, add the sweeps an
+    artifact's ALSO panels draw from to its own: make trains them all for it."""
+    from conftest import CLAIMS_SWEEP, write_fake_run
+
+    from analysis.reproduction import training_seconds
+    from harness.sweep import expand
+
+    rows = {r["artifact"]: r for r in artifact_rows(with_estimate=False)}
+    fig1 = next(a for a in discover() if a.name == "kosson2026-figure-1")
+    mini = sum(len(expand(f, "mini")) for f in fig1.sweep_files)
+    assert len(fig1.sweep_files) == 3 and mini > len(expand(fig1.sweep_file, "mini"))
+    listed = rows[fig1.name]["runs per scale"]
+    assert f"mini {mini}," in listed and "(with the runs of kosson2026-figure-11" in listed
+    path, results = fake_sweep({**CLAIMS_SWEEP, "grid": {"lr": [0.01, 0.02]}},
+                               how=lambda cfg: None)  # nothing of its own is complete
+    panel = write_sweep({**CLAIMS_SWEEP, "name": "panel"}, "figure-9.yaml")
+    assert training_seconds([str(path)], "smoke", str(results)) is None
+    for run in expand(panel, "smoke"):
+        write_fake_run(results, run, done={"steps": run.config.steps, "seconds": 30.0})
+    assert training_seconds([str(path), str(panel)], "smoke", str(results)) == 30.0
