@@ -76,6 +76,17 @@ def table1_norms(layers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def final_gain(layers: pd.DataFrame) -> pd.Series:
+    """Per step, ‖w‖ of the gain of the last norm before the output layer (the ViT's fc_norm),
+    the last `norm` tensor in module order; NaN throughout for a model without one."""
+    gains = layers.loc[layers["kind"] == "norm", "layer"]
+    if not len(gains):
+        return pd.Series(np.nan, index=sorted(layers["step"].unique()))
+    order = list(layers["layer"].cat.categories) if hasattr(layers["layer"], "cat") else None
+    last = max(gains.unique(), key=order.index) if order else gains.iloc[-1]
+    return layers[layers["layer"] == last].set_index("step")["weight_norm"]
+
+
 def parts(layers: pd.DataFrame) -> pd.DataFrame:
     """norm_parts' L2 norms and, where logged, Table 1's."""
     return norm_parts(layers).join(table1_norms(layers))
@@ -113,6 +124,9 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
             ax.plot(norms.index, norms[part], color=color, label=name if part == "total" else None)
         changes[name] = {part: change_between(norms[used[part]], 0.75, 1.0)
                          for part in ("hidden", "output")}
+        changes[name]["final_gain"] = float(np.mean([change_between(final_gain(r["layers"]),
+                                                                    0.75, 1.0)
+                                                     for r in curves[name]["runs"]]))
     for ax, part in zip(axes, panels):
         ax.set_xlabel("step")
         ax.set_title(titles[part], fontsize=10)
@@ -135,6 +149,12 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         verdict(shown["output_norm_differs_from_the_others"], f"ScionC+output: output {out} "
                 f"minus hidden {hidden} change {gap:+.1%} (> {OUTPUT_RISE:.0%})"),
     ]
+    if not all(shown.values()) and np.isfinite(changes["scionc"]["final_gain"]):
+        verdicts.append(style.cause(
+            "the last norm's gain, which scales the logits as the head does (App. D's argument "
+            "holds for it too) and which ScionC corrects with the other vectors, over the last "
+            "quarter: " + ", ".join(f"{n} {changes[n]['final_gain']:+.1%}" for n in names)
+            + "; where it grows, the logit scale need not grow through the head"))
     fig.suptitle(style.title(PAPER, "12", scale, "correcting the output layer lets its norm "
                              "grow"), fontsize=10)
     judged = {"output": "Sign norm d_in·max|A_ij|" if has["sign"] else

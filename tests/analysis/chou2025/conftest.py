@@ -91,7 +91,7 @@ def norm_runs(fake_sweep):
     """norm_runs(zipped, curves) -> (sweep, results): one fake run per zipped row.
     curves(cfg) -> {"hidden", "output", "grad": f(t)} giving the total hidden ‖w‖ (split over
     two tensors), the head's ‖w‖ and every ‖g‖ (and optionally "loss", default 1.0, and
-    "update", each hidden tensor's ‖Δw‖); metrics
+    "update", each hidden tensor's ‖Δw‖, and "gain", the last norm's); metrics
     log γ_t and, for ScionC,
     λ_t = (2−α)γ_t/(2αC²) as the harness does."""
 
@@ -114,7 +114,9 @@ def norm_runs(fake_sweep):
                                "head.weight": {"normalized": False, "weight_norm": f["output"],
                                                "grad_norm": f["grad"]},
                                "norm.weight": {"kind": "norm", "normalized": False,
-                                               "grad_norm": f["grad"]}}}
+                                               "grad_norm": f["grad"],
+                                               **({"weight_norm": f["gain"]}
+                                                  if "gain" in f else {})}}}
         return fake_sweep({**NORMS_SWEEP, "zip": zipped}, how)
 
     return make

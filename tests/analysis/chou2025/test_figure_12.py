@@ -63,6 +63,8 @@ def test_figure12_claims(norm_runs, tmp_path, paper_like):
     assert report["premises"] == {"learns_early": True, "steady_state": True}
     assert max(claims["measured"]["steady_state_gap"].values()) < 0.06  # γ_t moves in 20–30 %
     assert "Sign" in chou_figure_12.NOT_REPRODUCED
+    # a CAUSE line (the last norm's gain) only under failed claims
+    assert any(v.startswith("CAUSE") for v in report["verdicts"]) is not paper_like
 
 
 @pytest.mark.parametrize("failing", ["learns_early", "steady_state"])
@@ -142,7 +144,8 @@ def test_figure12_judges_the_sign_norm_where_logged(norm_runs, tmp_path, paper_l
     claims = paper_like_claims(report, paper_like)
     assert claims["measured"]["judged"]["output"].startswith("Sign norm")
     assert claims["measured"]["judged"]["hidden"].startswith("Spectral norm")
-    assert all("Sign norm" in line for line in report["verdicts"][-3:])
+    claim_lines = [v for v in report["verdicts"] if v.startswith(("SHOWN", "NOT SHOWN"))]
+    assert len(claim_lines) == 3 and all("Sign norm" in line for line in claim_lines)
     assert report["premises"] == {"learns_early": True, "steady_state": True}
 
 
@@ -199,3 +202,17 @@ def test_table1_norms_per_step():
     assert chou_figure_12.table1_norms(frame.drop(columns=list(TABLE1))).empty
     assert chou_figure_12.table1_norms(frame.assign(sign_norm=nan)).columns.tolist() == [
         "spectral", "bias"]
+
+
+def test_figure12_a_failed_claim_names_the_last_norms_gain(norm_runs, tmp_path):
+    """The corrected head stays flat while the last norm's gain, which scales the logits too,
+    grows 20 % over the last quarter in both ScionC runs: the CAUSE line gives each run's
+    gain change (0 for Scion)."""
+    def curves(cfg):
+        gain = rises(0.2) if cfg.optimizer == "scionc" else flat(3.0)
+        return {**paper_l2(cfg), "output": flat(3.0), "gain": gain}
+    path, results = norm_runs(ZIPPED, curves)
+    report = chou_figure_12.draw(path, "smoke", results, tmp_path / "fig")
+    assert not report["claims"]["corrected_output_norm_rises_at_the_end"]["shown"]
+    (cause,) = [v for v in report["verdicts"] if v.startswith("CAUSE")]
+    assert "scion +0.0%" in cause and cause.count("+16.9%") == 2, cause  # windows 75–80 %, 95–100 %
