@@ -124,16 +124,41 @@ def record_line(results: str, scale: str) -> str:
             f"{r['estimated_s'] / 60:.0f} min).{contended}{changed_since(r, scale)}")
 
 
-def distinct_runs(scale: str) -> int:
-    """How many distinct runs (by content-addressed id) every artifact's sweep means at
-    `scale` today: what a reproduce from empty results would train."""
-    ids = set()
+def every_run(scale: str) -> dict:
+    """{run id: run} of every distinct run (content-addressed) the artifacts' sweeps, their
+    ALSO panels' included, mean at `scale` today: what a reproduce from empty results trains."""
+    runs = {}
     for a in discover():
+        for sweep in a.sweep_files:
+            try:
+                runs.update((run.run_id, run) for run in expand(sweep, scale))
+            except SweepError:
+                pass
+    return runs
+
+
+def distinct_runs(scale: str) -> int:
+    return len(every_run(scale))
+
+
+def measured_line(results: str, scale: str, goal_min: float = 120, workers: int = 2) -> str:
+    """The training time the runs in this results folder measured (their DONE files, each run
+    once however many artifacts share it), set against the goal for all of them on 2 cores."""
+    runs, seconds, done = every_run(scale), 0.0, 0
+    for run in runs.values():
         try:
-            ids |= {run.run_id for run in expand(a.sweep_file, scale)} if a.sweep_file else set()
-        except SweepError:
-            pass
-    return len(ids)
+            seconds += float(read_done(stored_run_dir(results, run)).get("seconds") or 0.0)
+            done += 1
+        except (ResultsError, OSError):
+            continue
+    if not done:
+        return "No run of these sweeps is complete in this results folder: nothing measured."
+    return (f"Measured: the {done} of {len(runs)} distinct runs complete in this folder "
+            f"trained for **{seconds / 60:.0f} min** (DONE files; one thread each, under "
+            f"whatever load shared the machine), ≥ {seconds / 60 / workers:.0f} min of wall "
+            f"time on {workers} workers" + ("" if done == len(runs) else
+                                            ", the missing runs not counted")
+            + f"; the goal for all of them is ≤ {goal_min:g} min on 2 cores.")
 
 
 def changed_since(record: dict, scale: str) -> str:
@@ -163,7 +188,7 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
           "before the runs; a claim that fails is reported, not tuned away. A premise is what "
           "a claim needs before it can be judged (e.g. the model learns early); "
           "`—`: the artifact checks none yet.", "", counts_line(entries) + ".", "",
-          record, "", *carried_line(earlier),
+          record, "", measured_line(results, scale), "", *carried_line(earlier),
           "| artifact | status | premise | claims | training min |", "|---|---|---|---|---|"]
     for name, e in entries.items():
         claims = ", ".join(f"{k} {'✓' if v else '✗'}" for k, v in e["claims"].items()) or "—"

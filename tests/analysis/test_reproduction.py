@@ -20,6 +20,8 @@ from analysis.reproduction import (
     THUMBNAIL_PX,
     carry_over,
     distinct_runs,
+    every_run,
+    measured_line,
     update_readme,
     write_reproduction,
 )
@@ -82,6 +84,27 @@ def test_report_counts_premises_record_and_thumbnails(tmp_path):
 def test_without_a_reproduce_record_no_runtime_is_claimed(tmp_path):
     path = write_reproduction("mini", str(tmp_path), _entries(tmp_path), tmp_path / "docs")
     assert "no total runtime is measured" in path.read_text()
+
+
+def test_the_measured_training_time_counts_each_distinct_run_once(tmp_path):
+    """Two runs of a real sweep done in 90 s each: 3 min measured, ≥ 1.5 min on 2 workers, the
+    rest not counted. The sweep is one two artifacts draw (Defazio Figs. 1 and 4): its runs
+    count once, as they train once."""
+    from conftest import write_fake_run
+
+    from harness.sweep import expand
+
+    results = tmp_path / "results"
+    assert "nothing measured" in measured_line(str(results), "smoke")
+    runs = expand("experiments/defazio2025/figure-4.yaml", "smoke")[:2]
+    for run in runs:
+        write_fake_run(results, run, done={"steps": run.config.steps, "seconds": 90.0})
+    line = measured_line(str(results), "smoke")
+    total = len(every_run("smoke"))
+    assert total == distinct_runs("smoke") > 2
+    assert line.startswith(f"Measured: the 2 of {total} distinct runs complete in this folder "
+                           "trained for **3 min**")
+    assert "≥ 2 min of wall time on 2 workers, the missing runs not counted" in line
 
 
 def test_readme_block_is_rewritten_in_place(tmp_path):
