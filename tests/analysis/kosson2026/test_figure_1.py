@@ -24,17 +24,22 @@ ORDER = {"adamw": 3.0, "adammd none": 2.5, "adammd row+col": 2.0,
 MOE = {"adamw": 3.0, "muon": 2.6, "muonmd": 2.5}  # the MoE's best loss per optimizer
 
 
-def write_panels(write_sweep, results, start, moe=MOE, moving=False):
+def write_panels(write_sweep, results, start, moe=MOE, moving=False, small_moe=None):
     """Figures 11 and 7's sweeps beside Figure 1's (figure-11.yaml, figure-7.yaml) and their
-    runs: each optimizer's MoE optimum at lr 0.01; MuonMD's at 0.01 for every width, or at
-    0.04 for width 64 when `moving`."""
+    runs: each optimizer's MoE optimum at lr 0.01 (`small_moe`: a second MoE size, width 16
+    beside 32, with these best losses); MuonMD's at 0.01 for every width, or at 0.04 for
+    width 64 when `moving`."""
     def bowl(cfg, floor, best=0.01):
         return {"layers": {"w": {}}, "metrics": initial(start),
                 "final": {"eval_loss": floor + abs(np.log2(cfg.lr / best))}}
-    moe_sweep = write_sweep({**CLAIMS_SWEEP, "name": "moe", "zip": {
-        "optimizer": [o for o in moe for _ in LRS], "lr": LRS * len(moe)}}, "figure-11.yaml")
+    rows = {"optimizer": [o for o in moe for _ in LRS], "lr": LRS * len(moe)}
+    moe_sweep = write_sweep({**CLAIMS_SWEEP, "name": "moe", "zip": rows,
+                             **({"grid": {"width": [16, 32]}, "seq_len": 16} if small_moe
+                                else {})},
+                            "figure-11.yaml")
     for run in expand(moe_sweep, "smoke"):
-        write_fake_run(results, run, **bowl(run.config, moe[run.config.optimizer]))
+        floors = small_moe if run.config.width == 16 else moe
+        write_fake_run(results, run, **bowl(run.config, floors[run.config.optimizer]))
     width_sweep = write_sweep({**CLAIMS_SWEEP, "name": "width",
                                "grid": {"width": [32, 64], "lr": LRS}}, "figure-7.yaml")
     for run in expand(width_sweep, "smoke"):
@@ -118,3 +123,20 @@ def test_figure1_needs_the_panels_runs(fake_sweep, tmp_path):
         "final": {"eval_loss": best_of(cfg, ORDER)}})
     with pytest.raises(Exception, match="figure-11.yaml"):
         kosson_figure_1.draw(path, "smoke", results, tmp_path / "fig")
+
+
+@pytest.mark.parametrize("small, shown", [({"adamw": 3.2, "muon": 2.8, "muonmd": 2.7}, True),
+                                          ({"adamw": 3.2, "muon": 2.6, "muonmd": 2.7}, False)])
+def test_figure1_moe_at_every_compute(zipped, tmp_path, small, shown):
+    """Figure 11's sweep with two MoE widths: the MoE claims are the largest's, and MuonMD must
+    beat both baselines at the smaller compute too (Muon beats it there: that claim alone
+    fails)."""
+    path, results = zipped(ZIP, lambda cfg: best_of(cfg, ORDER), small_moe=small)
+    report = kosson_figure_1.draw(path, "smoke", results, tmp_path / "fig")
+    claims = report["claims"]
+    assert claims["moe_muonmd_beats_tuned_muon"]["shown"]  # the base (width 32)
+    assert claims["moe_muonmd_beats_tuned_baselines_at_every_compute"]["shown"] is shown
+    assert claims["measured"]["moe_best_loss"]["MoE Muon (λ, warmup)"] == MOE["muon"]
+    (line,) = [v for v in report["verdicts"] if "at every compute" in v]
+    assert f"(width 16) {'yes' if shown else 'no'}, " in line and "(width 32) yes" in line
+    assert all(report["premises"].values())

@@ -45,3 +45,29 @@ def test_figure11_needs_every_curve(optimizer_sweep, tmp_path):
     path, results = optimizer_sweep({k: v for k, v in ORDER.items() if k != "muonmd"})
     with pytest.raises(Exception, match="MuonMD"):
         kosson_figure_11.draw(path, "smoke", results, tmp_path / "fig")
+
+
+@pytest.mark.parametrize("small_muon, shown", [(2.6, True), (2.2, False)])
+def test_figure11_compute_panel(optimizer_sweep, tmp_path, small_muon, shown):
+    """Two widths, 16 and 32 (the base, 4× the compute): the left panel's claims are the
+    base's; MuonMD must also beat both baselines at width 16, where Muon beats it in the
+    second case (that claim alone fails, and its line says at which compute)."""
+    def loss(cfg):
+        order = ORDER if cfg.width == 32 else {**ORDER, "muon": small_muon}
+        return order[cfg.optimizer] + 0.1 * (cfg.width == 16) + abs(np.log2(cfg.lr / 0.01))
+    rows = {"optimizer": [o for o in ORDER for _ in LRS] * 2, "lr": LRS * len(ORDER) * 2,
+            "width": [32] * (len(LRS) * len(ORDER)) + [16] * (len(LRS) * len(ORDER)),
+            "seq_len": [16] * (2 * len(LRS) * len(ORDER))}
+    path, results = optimizer_sweep(loss, rows=rows)
+    report = kosson_figure_11.draw(path, "smoke", results, tmp_path / "fig")
+    claims = report["claims"]
+    failed = {k for k, v in claims.items() if k != "measured" and not v["shown"]}
+    assert failed == (set() if shown else {"muonmd_beats_tuned_baselines_at_every_compute"})
+    assert claims["measured"]["best_loss"]["Muon (λ, warmup)"] == ORDER["muon"]  # width 32's
+    flops = claims["measured"]["compute_flops"]
+    assert flops["32"] == pytest.approx(4 * flops["16"])
+    (line,) = [v for v in report["verdicts"] if "at every compute" in v]
+    assert f"(width 16) {'yes' if shown else 'no'}, " in line and "(width 32) yes" in line
+    # each size's own claim lines, named by width; its CAUSE line where it fails
+    assert any(v.startswith("SHOWN      width 32: best held-out loss") for v in report["verdicts"])
+    assert any(v.startswith("CAUSE      width 16:") for v in report["verdicts"]) is not shown
