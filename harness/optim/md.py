@@ -29,7 +29,7 @@ from torch.nn.utils import parametrize
 
 from .base import closure_loss
 from .muon import SHAPE_FACTORS
-from .newton_schulz import orthogonalize
+from .newton_schulz import orthogonalize_all
 from .param_groups import ParamInfo
 
 GAIN_MODES = ("none", "scalar", "row", "col", "row+col")
@@ -160,37 +160,43 @@ class SphereDirection(torch.optim.Optimizer):
             for p in group["params"]:
                 self.state[p]["radius"] = sphere_norms(p.detach(), sphere)
 
-    def _proposal(self, group: dict, p: torch.Tensor) -> torch.Tensor:
+    def _adam_proposal(self, group: dict, p: torch.Tensor) -> torch.Tensor:
         state, grad = self.state[p], p.grad
+        b1, b2 = group["betas"]
+        if "exp_avg" not in state:
+            state["step"] = 0
+            state["exp_avg"], state["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
+        state["step"] += 1
+        t = state["step"]
+        state["exp_avg"].lerp_(grad, 1 - b1)
+        state["exp_avg_sq"].mul_(b2).addcmul_(grad, grad, value=1 - b2)
+        denom = (state["exp_avg_sq"] / (1 - b2**t)).sqrt_().add_(group["eps"])
+        return state["exp_avg"] / (1 - b1**t) / denom
+
+    def _proposals(self, group: dict, params: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The base optimizer's proposal U per parameter: Adam's, or Muon's polar factor of
+        the (Nesterov) momentum, the group's same-shape matrices orthogonalized together."""
         if group["base"] == "adam":
-            b1, b2 = group["betas"]
-            if "exp_avg" not in state:
-                state["step"] = 0
-                state["exp_avg"], state["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
-            state["step"] += 1
-            t = state["step"]
-            state["exp_avg"].lerp_(grad, 1 - b1)
-            state["exp_avg_sq"].mul_(b2).addcmul_(grad, grad, value=1 - b2)
-            denom = (state["exp_avg_sq"] / (1 - b2**t)).sqrt_().add_(group["eps"])
-            return state["exp_avg"] / (1 - b1**t) / denom
-        if "momentum_buffer" not in state:
-            state["momentum_buffer"] = torch.zeros_like(p)
-        buf = state["momentum_buffer"]
-        buf.lerp_(grad, 1 - group["momentum"])
-        update = grad.lerp(buf, group["momentum"]) if group["nesterov"] else buf
-        matrix = update.reshape(update.shape[0], -1)
-        ortho = orthogonalize(matrix, group["ns_steps"], group.get("ns_method"),
-                              group["ns_dtype"])
-        return ortho.to(p.dtype).reshape(p.shape)
+            return [self._adam_proposal(group, p) for p in params]
+        matrices = []
+        for p in params:
+            state = self.state[p]
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = torch.zeros_like(p)
+            buf = state["momentum_buffer"]
+            buf.lerp_(p.grad, 1 - group["momentum"])
+            update = p.grad.lerp(buf, group["momentum"]) if group["nesterov"] else buf
+            matrices.append(update.reshape(update.shape[0], -1))
+        orthos = orthogonalize_all(matrices, group["ns_steps"], group.get("ns_method"),
+                                   group["ns_dtype"])
+        return [o.to(p.dtype).reshape(p.shape) for p, o in zip(params, orthos)]
 
     @torch.no_grad()
     def step(self, closure=None):
         loss = closure_loss(closure)
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                proposal = self._proposal(group, p)
+            params = [p for p in group["params"] if p.grad is not None]
+            for p, proposal in zip(params, self._proposals(group, params)):
                 d_out, d_in = p.shape[0], p[0].numel()
                 relative = group["lr"] * SHAPE_FACTORS[group["adjust_lr"]](d_out, d_in)
                 sphere = group.get("sphere", "frobenius")  # older checkpoints: Frobenius

@@ -6,7 +6,9 @@ Muon's step for a matrix (conv kernels viewed as d_out × d_in·k·k):
 with the shape factor s = max(1, d_out/d_in)^½ ("original"), 0.2·max(d_out, d_in)^½
 ("match_rms_adamw"), (d_out/d_in)^½ ("spectral_unclamped") or 1 ("none"). This is
 torch.optim.Muon's rule (tests/test_optim_matrix.py holds them equal in bfloat16); ours also
-takes conv kernels and runs Newton–Schulz in float32 on CPU.
+takes conv kernels, runs Newton–Schulz in float32 on CPU, and orthogonalizes a group's
+same-shape matrices as one stack (one batched call: in bf16 it rounds differently from one
+matrix at a time, and is as accurate).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 import torch
 
 from .base import closure_loss
-from .newton_schulz import orthogonalize
+from .newton_schulz import orthogonalize_all
 
 SHAPE_FACTORS = {
     "original": lambda d_out, d_in: math.sqrt(max(1.0, d_out / d_in)),
@@ -43,6 +45,7 @@ class Muon(torch.optim.Optimizer):
         loss = closure_loss(closure)
         for group in self.param_groups:
             mu, lr = group["momentum"], group["lr"]
+            params, matrices = [], []
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -52,11 +55,12 @@ class Muon(torch.optim.Optimizer):
                 buf = state["momentum_buffer"]
                 buf.lerp_(p.grad, 1.0 - mu)
                 update = p.grad.lerp(buf, mu) if group["nesterov"] else buf
-                matrix = update.reshape(update.shape[0], -1)
-                d_out, d_in = matrix.shape
-                ortho = orthogonalize(matrix, group["ns_steps"], group.get("ns_method"),
-                                      group["ns_dtype"], group["eps"])
-                scale = SHAPE_FACTORS[group["adjust_lr"]](d_out, d_in)
+                params.append(p)
+                matrices.append(update.reshape(update.shape[0], -1))
+            orthos = orthogonalize_all(matrices, group["ns_steps"], group.get("ns_method"),
+                                       group["ns_dtype"], group["eps"])
+            for p, ortho in zip(params, orthos):
+                scale = SHAPE_FACTORS[group["adjust_lr"]](*ortho.shape)
                 p.mul_(1.0 - lr * group["weight_decay"])
                 p.add_(ortho.reshape(p.shape).to(p.dtype), alpha=-lr * scale)
         return loss

@@ -47,25 +47,50 @@ def default_ns_dtype(device: torch.device) -> torch.dtype:
 
 def orthogonalize(g: torch.Tensor, steps: int = 5, method: str | None = "newton_schulz",
                   dtype: torch.dtype | None = None, eps: float = 1e-7) -> torch.Tensor:
-    """≈ U·Vᵀ of a 2-D `g` (reduced SVD g = U·S·Vᵀ), returned in `dtype`. `method` None means
-    Newton–Schulz (optimizer groups restored from checkpoints older than the option)."""
+    """≈ U·Vᵀ of a 2-D `g` (reduced SVD g = U·S·Vᵀ), or of each matrix of a stack of them
+    (k, m, n), returned in `dtype`. `method` None means Newton–Schulz (optimizer groups
+    restored from checkpoints older than the option)."""
     method = method or "newton_schulz"
-    if g.ndim != 2:
-        raise ValueError(f"orthogonalize needs a 2-D matrix, got shape {tuple(g.shape)}")
+    if g.ndim not in (2, 3):
+        raise ValueError(f"orthogonalize needs a matrix or a stack of them, got shape "
+                         f"{tuple(g.shape)}")
     if method not in NS_METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(NS_METHODS)}")
     coefficients, safety = NS_METHODS[method]
     x = g.to(dtype or default_ns_dtype(g.device))
-    tall = g.size(0) > g.size(1)
+    tall = g.size(-2) > g.size(-1)
     if tall:
-        x = x.T  # iterate on the wide side: the Gram matrix is the smaller one
+        x = x.mT  # iterate on the wide side: the Gram matrix is the smaller one
     # Frobenius ≥ spectral: after this every singular value is ≤ 1 (torch.optim.Muon clamps,
     # Polar Express adds eps after its safety factor).
-    norm = x.norm()
+    norm = x.norm(dim=(-2, -1), keepdim=True)
     x = x / norm.clamp(min=eps) if method == "newton_schulz" else x / (norm * safety + eps)
+    # a stack runs as one batched matmul per product (torch.baddbmm), not one call per matrix
+    fused = torch.addmm if x.ndim == 2 else torch.baddbmm
     for i in range(steps):
         a, b, c = coefficients[min(i, len(coefficients) - 1)]
-        gram = x @ x.T
-        poly = torch.addmm(gram, gram, gram, beta=b, alpha=c)
-        x = torch.addmm(x, poly, x, beta=a)
-    return x.T if tall else x
+        gram = x @ x.mT
+        poly = fused(gram, gram, gram, beta=b, alpha=c)
+        x = fused(x, poly, x, beta=a)
+    return x.mT if tall else x
+
+
+def orthogonalize_all(matrices: list[torch.Tensor], steps: int = 5,
+                      method: str | None = "newton_schulz", dtype: torch.dtype | None = None,
+                      eps: float = 1e-7) -> list[torch.Tensor]:
+    """orthogonalize of each 2-D matrix, in order, with the matrices of one shape stacked
+    into one batched call: a MoE's experts, or a transformer's blocks, share shapes, and on a
+    CPU the per-call overhead of many small matrices is most of the cost."""
+    out: list[torch.Tensor | None] = [None] * len(matrices)
+    by_shape: dict[tuple, list[int]] = {}
+    for i, m in enumerate(matrices):
+        by_shape.setdefault((tuple(m.shape), m.dtype, m.device), []).append(i)
+    for members in by_shape.values():
+        if len(members) == 1:
+            out[members[0]] = orthogonalize(matrices[members[0]], steps, method, dtype, eps)
+            continue
+        stacked = orthogonalize(torch.stack([matrices[i] for i in members]), steps, method,
+                                dtype, eps)
+        for i, ortho in zip(members, stacked):
+            out[i] = ortho
+    return out
