@@ -188,7 +188,7 @@ def write_reproduction(scale: str, results: str, entries: dict, docs: Path,
           "before the runs; a claim that fails is reported, not tuned away. A premise is what "
           "a claim needs before it can be judged (e.g. the model learns early); "
           "`—`: the artifact checks none yet.", "", counts_line(entries) + ".", "",
-          record, "", measured_line(results, scale), "", *carried_line(earlier),
+          record, "", measured_line(results, scale), "", *carried_line(earlier, scale),
           "| artifact | status | premise | claims | training min |", "|---|---|---|---|---|"]
     for name, e in entries.items():
         claims = ", ".join(f"{k} {'✓' if v else '✗'}" for k, v in e["claims"].items()) or "—"
@@ -266,13 +266,18 @@ def carried_records(entries: dict, previous: dict | None) -> dict[str, str]:
     return {d: records.get(d, "no record kept") for d in sorted(dates)}
 
 
-def carried_line(records: dict[str, str]) -> list[str]:
-    """Where carried entries come from: each earlier report's record of its runs."""
+def carried_line(records: dict[str, str], scale: str) -> list[str]:
+    """Where carried entries come from: each earlier report's record of its runs. A record's
+    "the sweeps have changed since" sentence was true when that report was written: it is
+    replaced by today's count."""
     if not records:
         return []
+    stale = re.compile(r" The sweeps have changed since: they now mean \d+ distinct runs "
+                       r"\(this record counted \d+\)\.")
     return ["Entries marked *carried over* were not run in this results folder; they come "
-            "from earlier reports. " + " ".join(f"The report of {when}: {record}"
-                                                  for when, record in records.items()), ""]
+            "from earlier reports. " + " ".join(f"The report of {when}: {stale.sub('', record)}"
+                                                  for when, record in records.items())
+            + f" Today the sweeps mean {distinct_runs(scale)} distinct runs.", ""]
 
 
 def _rewrite_block(path: Path, begin: str, end: str, lines: list[str]) -> None:

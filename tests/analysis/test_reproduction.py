@@ -18,6 +18,7 @@ from analysis.reproduction import (
     README_BEGIN,
     README_END,
     THUMBNAIL_PX,
+    carried_line,
     carry_over,
     distinct_runs,
     every_run,
@@ -105,6 +106,16 @@ def test_the_measured_training_time_counts_each_distinct_run_once(tmp_path):
     assert line.startswith(f"Measured: the 2 of {total} distinct runs complete in this folder "
                            "trained for **3 min**")
     assert "≥ 2 min of wall time on 2 workers, the missing runs not counted" in line
+
+
+def test_a_carried_record_says_todays_run_count_not_its_own():
+    """A record's "the sweeps have changed since: they now mean N" was true when its report
+    was written; carried into a later report it would read as today's, so it is replaced."""
+    old = ("make reproduce was interrupted. The sweeps have changed since: they now mean 511 "
+           "distinct runs (this record counted 214).")
+    (line, _) = carried_line({"2026-12-02": old}, "smoke")
+    assert "511" not in line and "The report of 2026-12-02: make reproduce was interrupted." in line
+    assert line.endswith(f"Today the sweeps mean {distinct_runs('smoke')} distinct runs.")
 
 
 def test_readme_block_is_rewritten_in_place(tmp_path):
