@@ -71,12 +71,14 @@ def optimum_shift(table: pd.DataFrame, by: str) -> tuple[dict, int]:
 
 
 def edge_optima(table: pd.DataFrame, by: str) -> tuple[dict, list[str]]:
-    """({group: its best lr}, the groups (as str, in order) whose best lr is the grid's first
-    or last value: there the optimum is only bounded. A one-value grid brackets nothing, and
-    a group that diverged at every lr gets the first lr: both count as on the edge."""
+    """({group: its best lr}, the groups (as str, in order) whose best lr is the first or last
+    value of its own lr grid (groups may sweep different lrs, e.g. AdamW's absolute steps
+    beside Muon's relative ones): there the optimum is only bounded. A one-value grid brackets
+    nothing, and a group that diverged at every lr gets its first lr: both count as on the
+    edge."""
     best, _ = optimum_shift(table, by)
-    grid = sorted(table["lr"].unique())
-    return best, [str(g) for g in sorted(best) if best[g] in (grid[0], grid[-1])]
+    ends = {g: (t["lr"].min(), t["lr"].max()) for g, t in table.groupby(by)}
+    return best, [str(g) for g in sorted(best) if best[g] in ends[g]]
 
 
 def optima_finite(table: pd.DataFrame, by: str) -> bool:

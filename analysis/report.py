@@ -46,7 +46,8 @@ def artifact_rows(with_estimate: bool = True) -> list[dict]:
         files, counts = sweeps[a.name], []
         for scale in SCALES if files else ():  # no sweep: computed exactly when drawn
             try:
-                counts.append(f"{scale} {sum(len(expand(f, scale)) for f in files)}")
+                # a run two of the sweeps share (same config, same id) trains once
+                counts.append(f"{scale} {len({r.run_id for f in files for r in expand(f, scale)})}")
             except SweepError:
                 pass
         also = getattr(a.module, "ALSO", ())

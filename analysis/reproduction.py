@@ -37,20 +37,22 @@ KEPT = ("status", "claims", "premises", "detail", "quote", "not_reproduced", "se
 
 
 def training_seconds(sweep_files: list[str], scale: str, results: str) -> float | None:
-    """Seconds the runs of every sweep an artifact draws from trained (their DONE files), None
-    when none is complete. A run two artifacts share counts in both: each needs it."""
-    total, found = 0.0, False
+    """Seconds the runs of every sweep an artifact draws from trained (their DONE files; a run
+    two of them share counted once), None when none is complete. A run two artifacts share
+    counts in both: each needs it."""
+    runs = {}
     for sweep_file in sweep_files:
         try:
-            runs = expand(sweep_file, scale)
+            runs.update((run.run_id, run) for run in expand(sweep_file, scale))
         except SweepError:
             continue
-        for run in runs:
-            try:
-                total += float(read_done(stored_run_dir(results, run)).get("seconds") or 0.0)
-                found = True
-            except (ResultsError, OSError):
-                continue
+    total, found = 0.0, False
+    for run in runs.values():
+        try:
+            total += float(read_done(stored_run_dir(results, run)).get("seconds") or 0.0)
+            found = True
+        except (ResultsError, OSError):
+            continue
     return total if found else None
 
 
@@ -138,6 +140,7 @@ def every_run(scale: str) -> dict:
 
 
 def distinct_runs(scale: str) -> int:
+    """How many distinct runs the sweeps mean at `scale` today (every_run)."""
     return len(every_run(scale))
 
 

@@ -78,8 +78,10 @@ def table1_norms(layers: pd.DataFrame) -> pd.DataFrame:
 
 def final_gain(layers: pd.DataFrame) -> pd.Series:
     """Per step, ‖w‖ of the gain of the last norm before the output layer (the ViT's fc_norm),
-    the last `norm` tensor in module order; NaN throughout for a model without one."""
-    gains = layers.loc[layers["kind"] == "norm", "layer"]
+    the last norm weight in module order (not a LayerNorm's bias); NaN throughout for a model
+    without one (the paper scale's RMSNorm without gains)."""
+    gains = layers.loc[(layers["kind"] == "norm")
+                       & layers["layer"].astype(str).str.endswith(".weight"), "layer"]
     if not len(gains):
         return pd.Series(np.nan, index=sorted(layers["step"].unique()))
     order = list(layers["layer"].cat.categories) if hasattr(layers["layer"], "cat") else None
@@ -149,12 +151,17 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         verdict(shown["output_norm_differs_from_the_others"], f"ScionC+output: output {out} "
                 f"minus hidden {hidden} change {gap:+.1%} (> {OUTPUT_RISE:.0%})"),
     ]
-    if not all(shown.values()) and np.isfinite(changes["scionc"]["final_gain"]):
+    # The last norm's gain scales the logits as the head does, and ScionC corrects it with the
+    # other vectors: where it grows while the head does not, the gain, not the head, carried
+    # the logit scale (our reading: App. D argues about the output layer only).
+    gain = {n: changes[n]["final_gain"] for n in names}
+    if not all(shown.values()) and style.all_finite(list(gain.values())) \
+            and gain["scionc"] > OUTPUT_STABLE:
         verdicts.append(style.cause(
-            "the last norm's gain, which scales the logits as the head does (App. D's argument "
-            "holds for it too) and which ScionC corrects with the other vectors, over the last "
-            "quarter: " + ", ".join(f"{n} {changes[n]['final_gain']:+.1%}" for n in names)
-            + "; where it grows, the logit scale need not grow through the head"))
+            "the last norm's gain (which ScionC corrects with the other vectors, and which "
+            "scales the logits as the head does) over the last quarter: " + ", ".join(
+                f"{n} {v:+.1%}" for n, v in gain.items())
+            + "; the head's Sign norm is not the only path for the logit scale here"))
     fig.suptitle(style.title(PAPER, "12", scale, "correcting the output layer lets its norm "
                              "grow"), fontsize=10)
     judged = {"output": "Sign norm d_in·max|A_ij|" if has["sign"] else

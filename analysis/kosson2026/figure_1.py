@@ -92,10 +92,13 @@ def moe_panel(sweep_file, scale: str, results) -> dict:
     found = sizes[max(sizes)]
     # its premise and edge lines are judged with the other panels': only its claims' lines
     del found["shown"]["optima_inside_the_lr_grid"]
-    found["measured"]["at_edge"] = [f"width {w} {g}" if len(sizes) > 1 else g
-                                    for w, f in sizes.items() for g in f["measured"]["at_edge"]]
-    found["compared"] = {f"width {w} {g}" if len(sizes) > 1 and w != max(sizes) else g: runs
-                         for w, f in sizes.items() for g, runs in f["compared"].items()}
+    # the base size keeps its labels; another size's are named by its width
+    def name(w, g):
+        return g if w == max(sizes) else f"width {w} {g}"
+    found["measured"]["at_edge"] = [name(w, g) for w, f in sizes.items()
+                                    for g in f["measured"]["at_edge"]]
+    found["compared"] = {name(w, g): runs for w, f in sizes.items()
+                         for g, runs in f["compared"].items()}
     if len(sizes) > 1:
         every, line, _ = figure_11.every_compute(sizes, claims, labels["muonmd"])
         found["shown"]["moe_muonmd_beats_tuned_baselines_at_every_compute"] = every

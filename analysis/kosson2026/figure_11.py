@@ -3,10 +3,12 @@ AdamW, tuned Muon and MuonMD (left): MuonMD's best loss beats both baselines' be
 the sweep holds several model sizes, the best loss per optimizer against training compute
 (centre): MuonMD keeps beating them at every compute.
 
-The left panel and its claims are the largest size's (the sweep's base at mini). Compute is the
-dense-equivalent 6·N·D with N = 12·depth·width² (attention 4w², SwiGLU 8w²; the MoE's
-experts are sized so that a token's active compute is the dense model's) and D the tokens
-trained on; embeddings left out, as in Kaplan et al.'s N.
+The left panel and its claims are the largest size's (the sweep's base at mini); sizes are told
+apart by width. Compute is the dense-equivalent 6·N·D with Kaplan et al.'s N = 12·depth·width²
+(attention 4w², feed-forward 8w²; the MoE's experts are sized so that a token's active compute
+is the dense model's) and D the tokens trained on; embeddings and the head left out. Our SwiGLU
+rounds its hidden size up (3w at widths 64 and 128: 13/12 of that N), the same factor at every
+size, so the axis's ratios are exact.
 """
 
 from __future__ import annotations
@@ -29,10 +31,16 @@ CLAIMS = {f"muonmd_beats_tuned_{base}": (LABELS["muonmd"], LABELS[base]) for bas
 
 
 def by_width(runs: list[dict]) -> dict[int, list[dict]]:
-    """The runs per model width, smallest first."""
+    """The runs per model width, smallest first (a width with several depths is refused: the
+    sizes would mix)."""
     sizes: dict[int, list[dict]] = {}
     for run in runs:
         sizes.setdefault(run["config"]["width"], []).append(run)
+    for width, group in sizes.items():
+        depths = sorted({r["config"]["depth"] for r in group})
+        if len(depths) > 1:
+            raise ResultsError(f"figure 11 tells sizes apart by width; width {width} has runs "
+                               f"at depths {depths}")
     return dict(sorted(sizes.items()))
 
 
@@ -52,9 +60,12 @@ def compute(config: dict) -> float:
     return 6.0 * 12 * config["depth"] * config["width"] ** 2 * tokens
 
 
+STATUS = len("NOT SHOWN  ")  # style's status words (SHOWN, CAUSE, measured…) are padded to it
+
+
 def at(width: int, line: str) -> str:
     """A verdict line of one size: its status word, then the size."""
-    return f"{line[:11]}width {width}: {line[11:]}"
+    return f"{line[:STATUS]}width {width}: {line[STATUS:]}"
 
 
 def compare_sizes(sweep_file, runs: list[dict], labels: dict, figure: str,

@@ -13,6 +13,12 @@ def test_edge_optima_one_rule_for_every_figure():
     assert edge_optima(table, "g") == ({1: 0.02, 2: 0.04}, ["2"])
     one = pd.DataFrame({"g": [1, 2], "lr": [0.01, 0.01], "loss": [1.0, 2.0]})
     assert edge_optima(one, "g")[1] == ["1", "2"]  # a one-value grid brackets nothing
+    # Groups on grids of their own (AdamW's absolute lrs beside Muon's relative ones): an
+    # optimum at the end of its own grid is on the edge, though inside the pooled one.
+    own = pd.DataFrame({"g": ["adamw"] * 3 + ["muon"] * 3,
+                        "lr": [0.001, 0.002, 0.004, 0.005, 0.01, 0.02],
+                        "loss": [2.0, 1.5, 1.0, 2.0, 1.0, 2.0]})
+    assert edge_optima(own, "g") == ({"adamw": 0.004, "muon": 0.01}, ["adamw"])
 
 
 def _runs(*losses):
