@@ -151,6 +151,15 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
         verdict(shown["output_norm_differs_from_the_others"], f"ScionC+output: output {out} "
                 f"minus hidden {hidden} change {gap:+.1%} (> {OUTPUT_RISE:.0%})"),
     ]
+    if not shown["corrected_output_norm_rises_at_the_end"] and np.isfinite(rise):
+        # how much the corrected head could still move there: the lr left in the last quarter
+        lr = curves["scionc+output"]["runs"][0]["metrics"].set_index("step")["lr"]
+        share = float(lr[lr.index >= 0.75 * lr.index.max()].sum() / lr.sum())
+        half = change_between(curves["scionc+output"]["norms"][used["output"]], 0.5, 1.0)
+        verdicts.append(style.cause(
+            f"ScionC+output's output {out} rises {half:+.1%} over the 2nd half but "
+            f"{rise:+.1%} over the last quarter, where the schedule leaves {share:.1%} of the "
+            "run's summed lr (from its logged lr)"))
     # The last norm's gain scales the logits as the head does, and ScionC corrects it with the
     # other vectors: where it grows while the head does not, the gain, not the head, carried
     # the logit scale (our reading: App. D argues about the output layer only).
