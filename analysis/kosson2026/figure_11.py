@@ -44,12 +44,6 @@ def by_width(runs: list[dict]) -> dict[int, list[dict]]:
     return dict(sorted(sizes.items()))
 
 
-def base_runs(runs: list[dict]) -> list[dict]:
-    """The runs of the largest width: the left panel's (and Figure 1's MoE panel's)."""
-    sizes = by_width(runs)
-    return sizes[max(sizes)] if sizes else []
-
-
 def compute(config: dict) -> float:
     """A run's dense-equivalent training FLOPs, 6·(12·depth·width²)·tokens."""
     missing = [k for k in ("steps", "batch_size", "seq_len") if config.get(k) is None]
