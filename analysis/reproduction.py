@@ -36,24 +36,36 @@ KEPT = ("status", "claims", "premises", "detail", "quote", "not_reproduced", "se
         "figure", "carried_from")
 
 
-def training_seconds(sweep_files: list[str], scale: str, results: str) -> float | None:
-    """Seconds the runs of every sweep an artifact draws from trained (their DONE files; a run
-    two of them share counted once), None when none is complete. A run two artifacts share
-    counts in both: each needs it."""
+def runs_of(sweep_files: list[str], scale: str) -> dict:
+    """{run id: run} of the sweeps at `scale`: a run two of them share (same config, same
+    content-addressed id) once; a sweep without that scale adds nothing."""
     runs = {}
     for sweep_file in sweep_files:
         try:
             runs.update((run.run_id, run) for run in expand(sweep_file, scale))
         except SweepError:
             continue
-    total, found = 0.0, False
-    for run in runs.values():
+    return runs
+
+
+def done_seconds(runs, results: str) -> tuple[float, int]:
+    """(seconds trained, how many) of the runs complete in `results`, from their DONE files."""
+    total, done = 0.0, 0
+    for run in runs:
         try:
             total += float(read_done(stored_run_dir(results, run)).get("seconds") or 0.0)
-            found = True
+            done += 1
         except (ResultsError, OSError):
             continue
-    return total if found else None
+    return total, done
+
+
+def training_seconds(sweep_files: list[str], scale: str, results: str) -> float | None:
+    """Seconds the runs of every sweep an artifact draws from trained (their DONE files; a run
+    two of them share counted once), None when none is complete. A run two artifacts share
+    counts in both: each needs it."""
+    total, done = done_seconds(runs_of(sweep_files, scale).values(), results)
+    return total if done else None
 
 
 def thumbnail(png: Path, target, px: int = THUMBNAIL_PX, palette: bool = False):
@@ -129,14 +141,7 @@ def record_line(results: str, scale: str) -> str:
 def every_run(scale: str) -> dict:
     """{run id: run} of every distinct run (content-addressed) the artifacts' sweeps, their
     ALSO panels' included, mean at `scale` today: what a reproduce from empty results trains."""
-    runs = {}
-    for a in discover():
-        for sweep in a.sweep_files:
-            try:
-                runs.update((run.run_id, run) for run in expand(sweep, scale))
-            except SweepError:
-                pass
-    return runs
+    return runs_of([sweep for a in discover() for sweep in a.sweep_files], scale)
 
 
 def distinct_runs(scale: str) -> int:
@@ -147,13 +152,8 @@ def distinct_runs(scale: str) -> int:
 def measured_line(results: str, scale: str, goal_min: float = 120, workers: int = 2) -> str:
     """The training time the runs in this results folder measured (their DONE files, each run
     once however many artifacts share it), set against the goal for all of them on 2 cores."""
-    runs, seconds, done = every_run(scale), 0.0, 0
-    for run in runs.values():
-        try:
-            seconds += float(read_done(stored_run_dir(results, run)).get("seconds") or 0.0)
-            done += 1
-        except (ResultsError, OSError):
-            continue
+    runs = every_run(scale)
+    seconds, done = done_seconds(runs.values(), results)
     if not done:
         return "No run of these sweeps is complete in this results folder: nothing measured."
     return (f"Measured: the {done} of {len(runs)} distinct runs complete in this folder "
