@@ -28,7 +28,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from .base import closure_loss
-from .muon import SHAPE_FACTORS
+from .muon import SHAPE_FACTORS, momentum_matrix
 from .newton_schulz import orthogonalize_all
 from .param_groups import ParamInfo
 
@@ -178,15 +178,8 @@ class SphereDirection(torch.optim.Optimizer):
         the (Nesterov) momentum, the group's same-shape matrices orthogonalized together."""
         if group["base"] == "adam":
             return [self._adam_proposal(group, p) for p in params]
-        matrices = []
-        for p in params:
-            state = self.state[p]
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = torch.zeros_like(p)
-            buf = state["momentum_buffer"]
-            buf.lerp_(p.grad, 1 - group["momentum"])
-            update = p.grad.lerp(buf, group["momentum"]) if group["nesterov"] else buf
-            matrices.append(update.reshape(update.shape[0], -1))
+        matrices = [momentum_matrix(self.state[p], p, group["momentum"], group["nesterov"])
+                    for p in params]
         orthos = orthogonalize_all(matrices, group["ns_steps"], group.get("ns_method"),
                                    group["ns_dtype"])
         return [o.to(p.dtype).reshape(p.shape) for p, o in zip(params, orthos)]

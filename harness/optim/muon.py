@@ -28,6 +28,20 @@ SHAPE_FACTORS = {
 }
 
 
+def momentum_matrix(state: dict, p: torch.Tensor, momentum: float,
+                    nesterov: bool) -> torch.Tensor:
+    """Muon's momentum step on `p`'s buffer in `state`, B ← μB + (1 − μ)g, and the
+    d_out × d_in matrix it orthogonalizes: g + μ(B − g) (Nesterov) or B (MuonMD's proposal
+    takes the same)."""
+    grad = p.grad
+    if "momentum_buffer" not in state:
+        state["momentum_buffer"] = torch.zeros_like(p)
+    buf = state["momentum_buffer"]
+    buf.lerp_(grad, 1.0 - momentum)
+    update = grad.lerp(buf, momentum) if nesterov else buf
+    return update.reshape(update.shape[0], -1)
+
+
 class Muon(torch.optim.Optimizer):
     def __init__(self, params, lr: float, momentum: float = 0.95, weight_decay: float = 0.0,
                  nesterov: bool = True, ns_steps: int = 5, ns_method: str = "newton_schulz",
@@ -45,18 +59,9 @@ class Muon(torch.optim.Optimizer):
         loss = closure_loss(closure)
         for group in self.param_groups:
             mu, lr = group["momentum"], group["lr"]
-            params, matrices = [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "momentum_buffer" not in state:
-                    state["momentum_buffer"] = torch.zeros_like(p)
-                buf = state["momentum_buffer"]
-                buf.lerp_(p.grad, 1.0 - mu)
-                update = p.grad.lerp(buf, mu) if group["nesterov"] else buf
-                params.append(p)
-                matrices.append(update.reshape(update.shape[0], -1))
+            params = [p for p in group["params"] if p.grad is not None]
+            matrices = [momentum_matrix(self.state[p], p, mu, group["nesterov"])
+                        for p in params]
             orthos = orthogonalize_all(matrices, group["ns_steps"], group.get("ns_method"),
                                        group["ns_dtype"], group["eps"])
             for p, ortho in zip(params, orthos):
