@@ -95,6 +95,6 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     for ax, (panel, (table, by)) in zip(axes[0], tables.items()):
         sweep_plot(table, by, scale, "7", "MuonMD: lr transfer across width, depth and both",
                    ax=ax, label=lambda g, by=by: f"{by} {g}" if by == "width" else f"w×L {g}",
-                   xlabel=f"{panel.replace('_', ' + ')}: matrix lr")
+                   xlabel=f"{panel.replace('_and_', ' + ')}: matrix lr")
     return style.finish(fig, f"kosson2026-figure-7_{scale}", lines + verdicts, shown,
                         {**measured, **learned}, out_dir, text_y=-0.04, premises=premises)
