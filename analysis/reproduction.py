@@ -151,17 +151,27 @@ def distinct_runs(scale: str) -> int:
 
 def measured_line(results: str, scale: str, goal_min: float = 120, workers: int = 2) -> str:
     """The training time the runs in this results folder measured (their DONE files, each run
-    once however many artifacts share it), set against the goal for all of them on 2 cores."""
+    once however many artifacts share it), set against the goal for all of them on 2 cores;
+    runs not complete here are priced by make list's cost model, and said to be."""
+    from harness.cost import run_seconds
+
     runs = every_run(scale)
     seconds, done = done_seconds(runs.values(), results)
     if not done:
         return "No run of these sweeps is complete in this results folder: nothing measured."
+    missing = {i: run for i, run in runs.items() if done_seconds([run], results)[1] == 0}
+    rest = ""
+    if missing:  # priced by the cost model, scaled by what it missed on the complete runs
+        modelled = sum(run_seconds(run) for i, run in runs.items() if i not in missing)
+        scale_up = seconds / modelled if modelled else 1.0
+        priced = sum(map(run_seconds, missing.values())) * scale_up
+        rest = (f"; the {len(missing)} missing runs ≈ {priced / 60:.0f} min more (make list's "
+                f"cost model × {scale_up:.2f}, its ratio on the complete runs)")
     return (f"Measured: the {done} of {len(runs)} distinct runs complete in this folder "
             f"trained for **{seconds / 60:.0f} min** (DONE files; one thread each, under "
             f"whatever load shared the machine), ≥ {seconds / 60 / workers:.0f} min of wall "
-            f"time on {workers} workers" + ("" if done == len(runs) else
-                                            ", the missing runs not counted")
-            + f"; the goal for all of them is ≤ {goal_min:g} min on 2 cores.")
+            f"time on {workers} workers{rest}; the goal for all of them is ≤ {goal_min:g} min "
+            f"on 2 cores.")
 
 
 def changed_since(record: dict, scale: str) -> str:
