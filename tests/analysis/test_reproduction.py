@@ -90,8 +90,7 @@ def test_without_a_reproduce_record_no_runtime_is_claimed(tmp_path):
 def test_the_measured_training_time_counts_each_distinct_run_once(tmp_path):
     """Two runs of a real sweep done in 90 s each: 3 min measured, ≥ 1.5 min on 2 workers, the
     rest priced by the cost model scaled by its ratio on those two. The sweep is one two
-    artifacts draw (Defazio Figs. 1 and 4): its runs
-    count once, as they train once."""
+    artifacts draw (Defazio Figs. 1 and 4): its runs count once, as they train once."""
     from conftest import write_fake_run
 
     from harness.sweep import expand
