@@ -5,6 +5,8 @@ steady-state premise of the claims that are about equilibrium (Chou Figs. 2, 3, 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -169,7 +171,10 @@ def below_all(values: dict, limit: float, what: str, fmt: str = "{:.2f}") -> tup
     """A premise that every value is below `limit` (False on none, or on NaN): (met, its
     verdict line listing them)."""
     met = bool(values) and all(v < limit for v in values.values())
-    listed = ", ".join(f"{k} {fmt.format(v)}" for k, v in values.items())
+    # a value that prints as the limit gets one more digit, so the line shows which side it is
+    finer = re.sub(r"\.(\d)", lambda m: f".{int(m.group(1)) + 1}", fmt, count=1)
+    listed = ", ".join(f"{k} {(finer if fmt.format(v) == fmt.format(limit) else fmt).format(v)}"
+                       for k, v in values.items())
     return met, style.premise(met, f"{what}: {listed} (< {fmt.format(limit)})")
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.equilibrium import momentum_push, norms_over_time, radial_push
+from analysis.equilibrium import below_all, momentum_push, norms_over_time, radial_push
 
 
 def test_norms_are_nan_where_one_tensor_is():
@@ -63,3 +63,11 @@ def test_momentum_alone_pushes_at_steady_state():
     assert truth == pytest.approx(momentum_push(0.9), abs=0.01)
     assert radial_push(layers, metrics, 0.5, 1.0) == pytest.approx(truth, abs=0.01)
     assert momentum_push(0.0) == 0.0
+
+
+def test_a_premise_value_that_prints_as_its_limit_gets_one_more_digit():
+    """20.36 % against "< 20 %" would read "20 % (< 20 %)": the line must show the side."""
+    met, line = below_all({"scion": 0.2036, "scionc": 0.076}, 0.2, "drift", "{:.0%}")
+    assert not met and "scion 20.4%, scionc 8% (< 20%)" in line
+    met, line = below_all({"a": 0.1996}, 0.2, "drift", "{:.2f}")
+    assert met and "a 0.200 (< 0.20)" in line
