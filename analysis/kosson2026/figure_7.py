@@ -71,6 +71,12 @@ def panel_members(runs: list[dict], panel: str) -> list[dict]:
 
 def draw(sweep_file, scale: str, results, out_dir) -> dict:
     """MuonMD matrix-lr sweeps across width, depth and both: the optimum should not move."""
+    return draw_transfer(sweep_file, scale, results, out_dir, "7", "MuonMD")
+
+
+def draw_transfer(sweep_file, scale: str, results, out_dir, figure: str, method: str) -> dict:
+    """`method`'s matrix-lr sweeps across the sizes of the panels the sweep scales along
+    (Fig. 7: MuonMD; Fig. 8: AdamMD): each panel's optimum should not move."""
     runs = load_runs(sweep_file, scale, results, tables=("metrics",))
     shown, verdicts, measured, compared, tables = {}, [], {}, {}, {}
     for panel in PANELS:
@@ -93,8 +99,9 @@ def draw(sweep_file, scale: str, results, out_dir) -> dict:
     fig, axes = style.plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.2), sharey=True,
                                    squeeze=False)
     for ax, (panel, (table, by)) in zip(axes[0], tables.items()):
-        sweep_plot(table, by, scale, "7", "MuonMD: lr transfer across width, depth and both",
+        sweep_plot(table, by, scale, figure, f"{method}: lr transfer across "
+                   + ", ".join(p.replace("_and_", " + ") for p in tables),
                    ax=ax, label=lambda g, by=by: f"{by} {g}" if by == "width" else f"w×L {g}",
                    xlabel=f"{panel.replace('_and_', ' + ')}: matrix lr")
-    return style.finish(fig, f"kosson2026-figure-7_{scale}", lines + verdicts, shown,
+    return style.finish(fig, f"kosson2026-figure-{figure}_{scale}", lines + verdicts, shown,
                         {**measured, **learned}, out_dir, text_y=-0.04, premises=premises)
