@@ -59,9 +59,10 @@ def test_figure16_premise_the_compared_runs_learn(gpt_sweep, tmp_path, start, le
 def test_shipped_sweeps_expand_with_their_grids():
     mini = {f: expand(f"experiments/kosson2026/figure-{f}.yaml", "mini") for f in
             (12, 14, 16, 18)}
-    # Fig. 12: 19 lr points × 3 seeds; Fig. 14: (5 lrs × 3 factors × 2 optimizers + AdamW's 6
-    # lrs) × 3 seeds; Fig. 16: 3 depths × 2 αs × 4 lrs × 3 seeds
-    assert len(mini[12]) == 57 and len(mini[14]) == 108 and len(mini[16]) == 72
+    # Fig. 12: the centre and 8 gains lrs × 3 seeds, 7 more lr points × 1; Fig. 14: (5 lrs ×
+    # 3 factors × 2 optimizers + AdamW's 6 lrs) × 3 seeds; Fig. 16: 3 depths × 2 αs × 4 lrs ×
+    # 3 seeds
+    assert len(mini[12]) == 34 and len(mini[14]) == 108 and len(mini[16]) == 72
     assert {r.config.block_output_scale for r in mini[16]} == set(kosson_figure_16.ALPHAS)
     assert 2 not in {r.config.depth for r in mini[16]}  # there 1/L = √(1/(2L))
     assert load_sweep("experiments/kosson2026/figure-12.yaml")["figure"] == "12"
