@@ -165,8 +165,8 @@ def measured_line(results: str, scale: str, goal_min: float = 120, workers: int 
         modelled = sum(run_seconds(run) for i, run in runs.items() if i not in missing)
         scale_up = seconds / modelled if modelled else 1.0
         priced = sum(map(run_seconds, missing.values())) * scale_up
-        rest = (f"; the {len(missing)} missing runs ≈ {priced / 60:.0f} min more (make list's "
-                f"cost model × {scale_up:.2f}, its ratio on the complete runs)")
+        rest = (f"; the {len(missing)} missing runs ≈ {priced / 60:.0f} min more of training "
+                f"(make list's cost model × {scale_up:.2f}, its ratio on the complete runs)")
     return (f"Measured: the {done} of {len(runs)} distinct runs complete in this folder "
             f"trained for **{seconds / 60:.0f} min** (DONE files; one thread each, under "
             f"whatever load shared the machine), ≥ {seconds / 60 / workers:.0f} min of wall "

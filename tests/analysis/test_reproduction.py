@@ -112,7 +112,8 @@ def test_the_measured_training_time_counts_each_distinct_run_once(tmp_path):
     rest = sum(run_seconds(r) for i, r in every_run("smoke").items()
                if i not in {run.run_id for run in runs})
     assert (f"≥ 2 min of wall time on 2 workers; the {total - 2} missing runs ≈ "
-            f"{rest * ratio / 60:.0f} min more (make list's cost model × {ratio:.2f}") in line
+            f"{rest * ratio / 60:.0f} min more of training (make list's cost model × "
+            f"{ratio:.2f}") in line
 
 
 def test_a_carried_record_says_todays_run_count_not_its_own():
