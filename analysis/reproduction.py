@@ -156,10 +156,11 @@ def measured_line(results: str, scale: str, goal_min: float = 120, workers: int 
     from harness.cost import run_seconds
 
     runs = every_run(scale)
-    seconds, done = done_seconds(runs.values(), results)
+    per_run = {i: done_seconds([run], results) for i, run in runs.items()}  # each DONE read once
+    seconds, done = sum(s for s, _ in per_run.values()), sum(n for _, n in per_run.values())
     if not done:
         return "No run of these sweeps is complete in this results folder: nothing measured."
-    missing = {i: run for i, run in runs.items() if done_seconds([run], results)[1] == 0}
+    missing = {i: runs[i] for i, (_, n) in per_run.items() if not n}
     rest = ""
     if missing:  # priced by the cost model, scaled by what it missed on the complete runs
         modelled = sum(run_seconds(run) for i, run in runs.items() if i not in missing)

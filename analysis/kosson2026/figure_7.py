@@ -98,10 +98,11 @@ def draw_transfer(sweep_file, scale: str, results, out_dir, figure: str, method:
     premises, lines, learned = learns_premise(compared)
     fig, axes = style.plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.2), sharey=True,
                                    squeeze=False)
+    names = {panel: panel.replace("_and_", " + ") for panel in tables}  # width_and_depth
     for ax, (panel, (table, by)) in zip(axes[0], tables.items()):
         sweep_plot(table, by, scale, figure, f"{method}: lr transfer across "
-                   + ", ".join(p.replace("_and_", " + ") for p in tables),
+                   + ", ".join(names.values()),
                    ax=ax, label=lambda g, by=by: f"{by} {g}" if by == "width" else f"w×L {g}",
-                   xlabel=f"{panel.replace('_and_', ' + ')}: matrix lr")
+                   xlabel=f"{names[panel]}: matrix lr")
     return style.finish(fig, f"kosson2026-figure-{figure}_{scale}", lines + verdicts, shown,
                         {**measured, **learned}, out_dir, text_y=-0.04, premises=premises)
